@@ -1,0 +1,3 @@
+"""Self-hostable, multi-tenant invoicing service."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,39 @@
+"""JSON bodies parsed with exact decimals.
+
+FastAPI hands `request.json()` (stdlib, floats) to pydantic. A JSON number like 0.1 would then
+pass through a binary float before becoming a Decimal; money must never touch float (SPEC 4),
+so routes parse numbers straight to Decimal. NaN and Infinity are not JSON and are refused.
+"""
+
+import json
+from collections.abc import Callable, Coroutine
+from decimal import Decimal
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
+
+
+def _refuse_constant(name: str) -> Any:
+    raise json.JSONDecodeError(f"{name} is not valid JSON", name, 0)
+
+
+def loads_exact(body: bytes | str) -> Any:
+    return json.loads(body, parse_float=Decimal, parse_constant=_refuse_constant)
+
+
+class ExactJsonRequest(Request):
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = loads_exact(await self.body())
+        return self._json
+
+
+class ExactJsonRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def exact_json_handler(request: Request) -> Response:
+            return await handler(ExactJsonRequest(request.scope, request.receive))
+
+        return exact_json_handler
