@@ -1,0 +1,72 @@
+"""The ASGI application: one domain core, the primary API mounted at /api."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, Request
+from sqlalchemy.exc import IntegrityError
+
+from invoicing import __version__
+from invoicing.auth.endpoints import router as oauth_router
+from invoicing.config import Settings, get_settings
+from invoicing.core.db import create_engine
+from invoicing.core.problems import install_problem_handlers, problem
+from invoicing.core.request_context import RequestContextMiddleware
+from invoicing.core.responses import ProblemResponse
+from invoicing.core.routing import ExactJsonRoute
+from invoicing.currencies.catalog import all_currencies
+from invoicing.currencies.endpoints import router as currencies_router
+from invoicing.customers.endpoints import router as customers_router
+from invoicing.invoices.endpoints import router as invoices_router
+from invoicing.series.endpoints import router as series_router
+
+DESCRIPTION = """\
+Multi-tenant invoicing: drafts with exact totals, issuing under gapless numbers, and an event
+for every change. Every `/api/v1` call needs `Authorization: Bearer <token>` and
+`X-Tenant: <tenant id>`. Errors are RFC 9457 problem+json with a stable `code`.
+"""
+
+
+def primary_api() -> APIRouter:
+    api = APIRouter(route_class=ExactJsonRoute)
+    v1 = APIRouter(prefix="/v1", route_class=ExactJsonRoute)
+    for router in (customers_router, currencies_router, series_router, invoices_router):
+        v1.include_router(router)
+    api.include_router(oauth_router)
+    api.include_router(v1)
+    return api
+
+
+async def handle_integrity_error(request: Request, exc: Exception) -> ProblemResponse:
+    # A uniqueness rule the service checks first can still lose a race; the database's
+    # constraint is the last word, and the loser gets a conflict, not a 500.
+    return problem(request, status=409, code="conflict", detail="The change conflicts with existing data.")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        all_currencies()  # load the catalogue once, before the first request needs it
+        app.state.engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        try:
+            yield
+        finally:
+            await app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Invoicing",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    install_problem_handlers(app)
+    app.add_exception_handler(IntegrityError, handle_integrity_error)
+    app.include_router(primary_api(), prefix="/api")
+    return app

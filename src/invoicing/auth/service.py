@@ -1,0 +1,141 @@
+"""Credentials: API clients (OAuth client credentials), access tokens, and who is calling."""
+
+import hmac
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from invoicing.auth import secrets
+from invoicing.auth.repository import CredentialRepository
+from invoicing.core.clock import utc_now
+from invoicing.core.errors import Forbidden, Unauthenticated
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    tenant_id: int
+    token_public_id: str
+    scopes: tuple[str, ...]
+
+    @property
+    def actor(self) -> str:
+        return f"token:{self.token_public_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    token: str
+    public_id: str
+    tenant_id: int
+    scopes: tuple[str, ...]
+    expires_in: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedClient:
+    client_id: str
+    client_secret: str
+    tenant_id: int
+    scopes: tuple[str, ...]
+
+
+class InvalidClient(Unauthenticated):
+    code = "invalid_client"
+
+
+class InvalidScope(Forbidden):
+    code = "invalid_scope"
+
+
+async def authenticate(connection: AsyncConnection, token: str) -> Principal:
+    """The token's principal; raises Unauthenticated when unknown, expired or revoked."""
+    stored = await CredentialRepository(connection).token_by_hash(secrets.digest(token))
+    if stored is None:
+        raise Unauthenticated("The access token is unknown.", code="invalid_token")
+    if stored.revoked_at is not None:
+        raise Unauthenticated("The access token was revoked.", code="invalid_token")
+    if stored.expires_at is not None and stored.expires_at <= utc_now():
+        raise Unauthenticated("The access token has expired.", code="invalid_token")
+    return Principal(tenant_id=stored.tenant_id, token_public_id=stored.public_id, scopes=stored.scopes)
+
+
+async def create_client(
+    connection: AsyncConnection, *, tenant_id: int, name: str, scopes: tuple[str, ...]
+) -> IssuedClient:
+    """A new OAuth client; its secret is returned here and never again."""
+    client_id, client_secret = secrets.new_client_id(), secrets.new_client_secret()
+    await CredentialRepository(connection).insert_client(
+        tenant_id=tenant_id,
+        client_id=client_id,
+        secret_hash=secrets.digest(client_secret),
+        name=name,
+        scopes=" ".join(scopes),
+        created_at=utc_now(),
+    )
+    return IssuedClient(client_id=client_id, client_secret=client_secret, tenant_id=tenant_id, scopes=scopes)
+
+
+async def create_token(
+    connection: AsyncConnection,
+    *,
+    tenant_id: int,
+    scopes: tuple[str, ...],
+    expires_in: int | None,
+    kind: str = "integration",
+    client_pk: int | None = None,
+) -> IssuedToken:
+    """A new bearer token; `expires_in=None` makes a long-lived integration token."""
+    token = secrets.new_token()
+    now = utc_now()
+    row = await CredentialRepository(connection).insert_token(
+        tenant_id=tenant_id,
+        token_hash=secrets.digest(token),
+        token_prefix=secrets.display_prefix(token),
+        client_pk=client_pk,
+        kind=kind,
+        scopes=" ".join(scopes),
+        created_at=now,
+        expires_at=now + timedelta(seconds=expires_in) if expires_in else None,
+    )
+    return IssuedToken(
+        token=token, public_id=row["public_id"], tenant_id=tenant_id, scopes=scopes, expires_in=expires_in
+    )
+
+
+async def exchange_client_credentials(
+    connection: AsyncConnection,
+    *,
+    client_id: str,
+    client_secret: str,
+    requested_scopes: tuple[str, ...] | None,
+    ttl_seconds: int,
+) -> IssuedToken:
+    """RFC 6749 section 4.4: a short-lived token for a client that proves its secret."""
+    client = await CredentialRepository(connection).client_by_client_id(client_id)
+    if client is None or client["revoked_at"] is not None:
+        raise InvalidClient("Client authentication failed.")
+    if not _constant_time_equal(client["secret_hash"], secrets.digest(client_secret)):
+        raise InvalidClient("Client authentication failed.")
+    granted = tuple(client["scopes"].split())
+    scopes = requested_scopes if requested_scopes is not None else granted
+    if not set(scopes) <= set(granted):
+        raise InvalidScope("The requested scope exceeds what the client was granted.")
+    return await create_token(
+        connection,
+        tenant_id=client["tenant_id"],
+        scopes=scopes,
+        expires_in=ttl_seconds,
+        kind="oauth",
+        client_pk=client["id"],
+    )
+
+
+async def revoke_token(connection: AsyncConnection, *, token: str | None = None, public_id: str | None = None) -> bool:
+    repository = CredentialRepository(connection)
+    token_hash = secrets.digest(token) if token else None
+    return await repository.revoke_token(token_hash=token_hash, public_id=public_id, at=utc_now()) > 0
+
+
+def _constant_time_equal(left: str, right: str) -> bool:
+    return hmac.compare_digest(left.encode(), right.encode())

@@ -1,0 +1,250 @@
+"""`invoicing`: the operator's command line. Every command takes --json for scripts."""
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from invoicing.auth import service as auth
+from invoicing.auth.scopes import parse_scopes
+from invoicing.config import get_settings
+from invoicing.core.db import create_engine, transaction
+from invoicing.core.errors import DomainError
+from invoicing.core.migrate import upgrade
+from invoicing.core.render import timestamp
+
+T = TypeVar("T")
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+
+
+def run(work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
+    async def main() -> T:
+        engine = create_engine(get_settings().database_url, pool_size=1)
+        try:
+            return await work(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(main())
+    except DomainError as error:
+        raise click.ClickException(f"{error.detail} ({error.error_code})") from None
+
+
+def emit(as_json: bool, payload: dict[str, Any] | list[dict[str, Any]], text: str) -> None:
+    click.echo(json.dumps(payload, indent=2, ensure_ascii=False) if as_json else text)
+
+
+def scopes_option(value: str | None) -> tuple[str, ...]:
+    try:
+        return parse_scopes(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+@click.group()
+def main() -> None:
+    """Self-hostable multi-tenant invoicing service."""
+
+
+@main.command()
+@json_option
+def migrate(as_json: bool) -> None:
+    """Create or upgrade the database schema (DATABASE_URL)."""
+    upgrade(get_settings().database_url)
+    emit(as_json, {"migrated": True}, "Database is up to date.")
+
+
+@main.command()
+@click.option("--host", default=None, help="Default: HOST or 127.0.0.1.")
+@click.option("--port", type=int, default=None, help="Default: PORT or 8000.")
+@click.option("--workers", type=int, default=None, help="Worker processes. Default: WORKERS or 1.")
+@json_option
+def serve(host: str | None, port: int | None, workers: int | None, as_json: bool) -> None:
+    """Serve the HTTP API (production mode: uvloop, httptools, no reload)."""
+    import uvicorn
+
+    settings = get_settings()
+    host, port, workers = host or settings.host, port or settings.port, workers or settings.workers
+    if as_json:
+        click.echo(json.dumps({"url": f"http://{host}:{port}", "workers": workers}))
+    uvicorn.run(
+        "invoicing.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_level="info",
+    )
+
+
+@main.group()
+def tenant() -> None:
+    """Tenants: the organisations that issue invoices."""
+
+
+@tenant.command("create")
+@click.option("--name", required=True)
+@click.option("--currency", default="TRY", show_default=True, help="Base currency (ISO 4217).")
+@click.option("--timezone", default="Europe/Istanbul", show_default=True, help="IANA time zone of issue dates.")
+@click.option("--tax-number", default=None)
+@json_option
+def tenant_create(name: str, currency: str, timezone: str, tax_number: str | None, as_json: bool) -> None:
+    from invoicing.tenants.service import create_tenant
+
+    async def work(engine: AsyncEngine) -> dict[str, Any]:
+        async with transaction(engine, write=True) as connection:
+            row = await create_tenant(
+                connection, name=name, base_currency=currency, timezone=timezone, tax_number=tax_number
+            )
+        return _tenant_json(row)
+
+    created = run(work)
+    emit(as_json, created, f"Tenant {created['id']} ({created['public_id']}) created: {created['name']}")
+
+
+@tenant.command("list")
+@json_option
+def tenant_list(as_json: bool) -> None:
+    from invoicing.tenants.service import list_tenants
+
+    async def work(engine: AsyncEngine) -> list[dict[str, Any]]:
+        async with transaction(engine, write=False) as connection:
+            return [_tenant_json(row) for row in await list_tenants(connection)]
+
+    rows = run(work)
+    lines = [f"{row['id']}\t{row['public_id']}\t{row['base_currency']}\t{row['timezone']}\t{row['name']}" for row in rows]
+    emit(as_json, rows, "\n".join(lines) or "No tenants.")
+
+
+@main.group()
+def client() -> None:
+    """OAuth clients (client credentials grant)."""
+
+
+@client.command("create")
+@click.option("--tenant", "tenant_id", type=int, required=True)
+@click.option("--scopes", default=None, help="Comma-separated; default: invoices:read,invoices:write.")
+@click.option("--name", default="API client", show_default=True)
+@json_option
+def client_create(tenant_id: int, scopes: str | None, name: str, as_json: bool) -> None:
+    """Prints client_id and client_secret once; the secret is stored only as a hash."""
+    granted = scopes_option(scopes)
+
+    async def work(engine: AsyncEngine) -> auth.IssuedClient:
+        async with transaction(engine, write=True) as connection:
+            await _require_tenant(connection, tenant_id)
+            return await auth.create_client(connection, tenant_id=tenant_id, name=name, scopes=granted)
+
+    issued = run(work)
+    payload = {
+        "client_id": issued.client_id,
+        "client_secret": issued.client_secret,
+        "tenant_id": issued.tenant_id,
+        "scopes": list(issued.scopes),
+    }
+    emit(
+        as_json,
+        payload,
+        f"client_id:     {issued.client_id}\nclient_secret: {issued.client_secret}\n(shown once; store it now)",
+    )
+
+
+@main.group()
+def token() -> None:
+    """Bearer tokens for integrations."""
+
+
+@token.command("create")
+@click.option("--tenant", "tenant_id", type=int, required=True)
+@click.option("--scopes", default=None, help="Comma-separated; default: invoices:read,invoices:write.")
+@click.option("--expires-in", type=click.IntRange(min=60), default=None, help="Seconds; default: never expires.")
+@json_option
+def token_create(tenant_id: int, scopes: str | None, expires_in: int | None, as_json: bool) -> None:
+    """Prints the token once; it is stored only as a hash."""
+    granted = scopes_option(scopes)
+
+    async def work(engine: AsyncEngine) -> auth.IssuedToken:
+        async with transaction(engine, write=True) as connection:
+            await _require_tenant(connection, tenant_id)
+            return await auth.create_token(connection, tenant_id=tenant_id, scopes=granted, expires_in=expires_in)
+
+    issued = run(work)
+    payload = {
+        "token": issued.token,
+        "id": issued.public_id,
+        "tenant_id": issued.tenant_id,
+        "scopes": list(issued.scopes),
+        "expires_in": issued.expires_in,
+    }
+    emit(as_json, payload, f"{issued.token}\n(id {issued.public_id}; shown once)")
+
+
+@token.command("revoke")
+@click.option("--token", "secret", default=None, help="The token itself.")
+@click.option("--id", "public_id", default=None, help="The token's id, as `token create` printed it.")
+@json_option
+def token_revoke(secret: str | None, public_id: str | None, as_json: bool) -> None:
+    if (secret is None) == (public_id is None):
+        raise click.UsageError("Give exactly one of --token or --id.")
+
+    async def work(engine: AsyncEngine) -> bool:
+        async with transaction(engine, write=True) as connection:
+            return await auth.revoke_token(connection, token=secret, public_id=public_id)
+
+    revoked = run(work)
+    emit(as_json, {"revoked": revoked}, "Token revoked." if revoked else "No active token matched.")
+    if not revoked:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--base-url", default=None, help="For the printed curl line; default http://HOST:PORT.")
+@json_option
+def demo(base_url: str | None, as_json: bool) -> None:
+    """Seed a demo tenant (first run only) and print a fresh token and a working curl line."""
+    from invoicing.demo import ensure_demo
+
+    settings = get_settings()
+    result = run(ensure_demo)
+    base = base_url or f"http://{settings.host}:{settings.port}"
+    curl = (
+        f"curl -s {base}/api/v1/invoices -H 'Authorization: Bearer {result.token}' -H 'X-Tenant: {result.tenant_id}'"
+    )
+    payload = {
+        "tenant_id": result.tenant_id,
+        "tenant_public_id": result.tenant_public_id,
+        "created": result.created,
+        "token": result.token,
+        "curl": curl,
+    }
+    status = "created" if result.created else "already present"
+    text = f"Demo tenant {result.tenant_id} {status}.\nAccess token (30 days): {result.token}\nTry:\n  {curl}"
+    emit(as_json, payload, text)
+
+
+def _tenant_json(row: Any) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "public_id": row["public_id"],
+        "name": row["name"],
+        "tax_number": row["tax_number"],
+        "base_currency": row["base_currency"],
+        "timezone": row["timezone"],
+        "created_at": timestamp(row["created_at"]),
+    }
+
+
+async def _require_tenant(connection: Any, tenant_id: int) -> None:
+    from invoicing.tenants.service import get_tenant
+
+    if await get_tenant(connection, tenant_id) is None:
+        raise click.ClickException(f"Tenant {tenant_id} does not exist.")

@@ -1,0 +1,67 @@
+"""Shared input conventions and response envelopes for the OpenAPI document."""
+
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+PositiveId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+class Input(BaseModel):
+    """Request bodies: unknown fields are refused, so a typo never passes silently."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Envelope(BaseModel, Generic[T]):
+    success: Literal["true"] = "true"
+    data: T
+
+
+class PageMeta(BaseModel):
+    limit: int
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+    has_more: bool
+
+
+class PageEnvelope(BaseModel, Generic[T]):
+    success: Literal["true"] = "true"
+    data: list[T]
+    meta: PageMeta
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, with the service's stable `code`."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    success: Literal["false"] = "false"
+    request_id: str
+    errors: dict[str, list[str]] | None = Field(default=None, description="Field -> messages (422 only).")
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    descriptions = {
+        400: "Malformed request (e.g. body is not JSON).",
+        401: "Missing, malformed, unknown, expired or revoked bearer token.",
+        403: "The token may not act for this tenant, or lacks the scope.",
+        404: "No such resource in this tenant.",
+        409: "Refused by the invoice lifecycle or a uniqueness rule.",
+        413: "The request body is too large.",
+        422: "Invalid fields (`errors` names them) or a missing/invalid X-Tenant header.",
+    }
+    return {
+        status: {
+            "description": descriptions[status],
+            "content": {"application/problem+json": {"schema": Problem.model_json_schema()}},
+        }
+        for status in statuses
+    }
+
+
+AUTHENTICATED = (401, 403, 413, 422)

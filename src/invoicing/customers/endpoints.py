@@ -1,0 +1,72 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from invoicing.auth.dependencies import ReadContext, WriteContext
+from invoicing.core.pagination import decode_cursor, page_meta
+from invoicing.core.paging_params import Cursor, Limit, page_size
+from invoicing.core.responses import JsonResponse, envelope
+from invoicing.core.schemas import AUTHENTICATED, Envelope, PageEnvelope, PositiveId, problem_responses
+from invoicing.customers import service
+from invoicing.customers.representation import customer_resource
+from invoicing.customers.schemas import CustomerCreate, CustomerResource, CustomerUpdate
+
+router = APIRouter(prefix="/customers", tags=["customers"])
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Create a customer",
+    response_model=Envelope[CustomerResource],
+    responses=problem_responses(*AUTHENTICATED, 400),
+)
+async def create_customer(body: CustomerCreate, context: WriteContext) -> JsonResponse:
+    row = await service.create_customer(context.connection, tenant_id=context.tenant_id, data=body)
+    return JsonResponse(envelope(customer_resource(row)), status_code=201)
+
+
+@router.get(
+    "",
+    summary="List customers (search by name, email or tax number)",
+    response_model=PageEnvelope[CustomerResource],
+    responses=problem_responses(*AUTHENTICATED),
+)
+async def list_customers(
+    request: Request,
+    context: ReadContext,
+    q: Annotated[str | None, Query(max_length=200, description="Matches name, email or tax number.")] = None,
+    cursor: Cursor = None,
+    limit: Limit = None,
+) -> JsonResponse:
+    size = page_size(request, limit)
+    rows = await service.list_customers(
+        context.connection, tenant_id=context.tenant_id, search=q, after_id=decode_cursor(cursor), limit=size
+    )
+    shown = rows[:size]
+    meta = page_meta(len(rows), size, shown[-1]["id"] if shown else None)
+    return JsonResponse(envelope([customer_resource(row) for row in shown], meta=meta))
+
+
+@router.get(
+    "/{customer_id}",
+    summary="Get a customer",
+    response_model=Envelope[CustomerResource],
+    responses=problem_responses(*AUTHENTICATED, 404),
+)
+async def get_customer(customer_id: PositiveId, context: ReadContext) -> JsonResponse:
+    row = await service.get_customer(context.connection, tenant_id=context.tenant_id, customer_id=customer_id)
+    return JsonResponse(envelope(customer_resource(row)))
+
+
+@router.patch(
+    "/{customer_id}",
+    summary="Update a customer",
+    response_model=Envelope[CustomerResource],
+    responses=problem_responses(*AUTHENTICATED, 400, 404),
+)
+async def update_customer(customer_id: PositiveId, body: CustomerUpdate, context: WriteContext) -> JsonResponse:
+    row = await service.update_customer(
+        context.connection, tenant_id=context.tenant_id, customer_id=customer_id, data=body
+    )
+    return JsonResponse(envelope(customer_resource(row)))

@@ -1,0 +1,49 @@
+from typing import Any
+
+from sqlalchemy import RowMapping, func, or_
+
+from invoicing.core.ids import new_public_id
+from invoicing.core.repository import TenantScopedRepository
+from invoicing.customers.tables import customers
+
+
+def like_pattern(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class CustomerRepository(TenantScopedRepository):
+    table = customers
+
+    async def insert(self, **values: Any) -> RowMapping:
+        statement = self.insert_values(public_id=new_public_id(), **values).returning(customers)
+        return (await self.connection.execute(statement)).mappings().one()
+
+    async def get(self, customer_id: int) -> RowMapping | None:
+        statement = self.select_from_table().where(customers.c.id == customer_id, customers.c.deleted_at.is_(None))
+        return (await self.connection.execute(statement)).mappings().first()
+
+    async def update(self, customer_id: int, **values: Any) -> RowMapping | None:
+        statement = (
+            self.update_table()
+            .where(customers.c.id == customer_id, customers.c.deleted_at.is_(None))
+            .values(**values)
+            .returning(customers)
+        )
+        return (await self.connection.execute(statement)).mappings().first()
+
+    async def page(self, *, search: str | None, after_id: int | None, limit: int) -> list[RowMapping]:
+        """Newest first; `limit + 1` rows so the caller can tell whether more follow."""
+        statement = self.select_from_table().where(customers.c.deleted_at.is_(None))
+        if search:
+            pattern = like_pattern(search)
+            statement = statement.where(
+                or_(
+                    customers.c.search_text.like(pattern, escape="\\"),
+                    func.lower(customers.c.email).like(pattern, escape="\\"),
+                )
+            )
+        if after_id is not None:
+            statement = statement.where(customers.c.id < after_id)
+        statement = statement.order_by(customers.c.id.desc()).limit(limit + 1)
+        return list((await self.connection.execute(statement)).mappings())

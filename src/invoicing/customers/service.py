@@ -1,0 +1,66 @@
+"""Customers: who is billed."""
+
+from typing import Any
+
+from sqlalchemy import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from invoicing.core.clock import utc_now
+from invoicing.core.errors import NotFound, Unprocessable
+from invoicing.customers.repository import CustomerRepository
+from invoicing.customers.schemas import CustomerCreate, CustomerUpdate
+
+SEARCHABLE = ("first_name", "last_name", "company_name", "email", "tax_number")
+
+
+class CustomerNotFound(NotFound):
+    code = "customer_not_found"
+
+
+def search_text(values: dict[str, Any]) -> str:
+    """Name, email and tax number, lower-cased: what list search matches against."""
+    return " ".join(str(values[key]).lower() for key in SEARCHABLE if values.get(key))
+
+
+async def create_customer(connection: AsyncConnection, *, tenant_id: int, data: CustomerCreate) -> RowMapping:
+    values = data.model_dump()
+    now = utc_now()
+    avatar_at = now if values.get("avatar_url") else None
+    return await CustomerRepository(connection, tenant_id).insert(
+        **values, search_text=search_text(values), avatar_updated_at=avatar_at, created_at=now, updated_at=now
+    )
+
+
+async def get_customer(connection: AsyncConnection, *, tenant_id: int, customer_id: int) -> RowMapping:
+    row = await CustomerRepository(connection, tenant_id).get(customer_id)
+    if row is None:
+        raise CustomerNotFound("Customer not found.")
+    return row
+
+
+async def update_customer(
+    connection: AsyncConnection, *, tenant_id: int, customer_id: int, data: CustomerUpdate
+) -> RowMapping:
+    """Changes only the fields sent. Pre: the customer exists in the tenant."""
+    current = await get_customer(connection, tenant_id=tenant_id, customer_id=customer_id)
+    changes = data.model_dump(exclude_unset=True)
+    if "first_name" in changes and changes["first_name"] is None:
+        raise Unprocessable.field("first_name", "first_name cannot be cleared.")
+    if "is_intake_completed" in changes and changes["is_intake_completed"] is None:
+        raise Unprocessable.field("is_intake_completed", "is_intake_completed must be true or false.")
+    now = utc_now()
+    if "avatar_url" in changes and changes["avatar_url"] != current["avatar_url"]:
+        changes["avatar_updated_at"] = now
+    merged = {**current, **changes}
+    updated = await CustomerRepository(connection, tenant_id).update(
+        customer_id, **changes, search_text=search_text(merged), updated_at=now
+    )
+    if updated is None:
+        raise CustomerNotFound("Customer not found.")
+    return updated
+
+
+async def list_customers(
+    connection: AsyncConnection, *, tenant_id: int, search: str | None, after_id: int | None, limit: int
+) -> list[RowMapping]:
+    return await CustomerRepository(connection, tenant_id).page(search=search, after_id=after_id, limit=limit)

@@ -1,0 +1,125 @@
+"""Thin: parse, call one service, render."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from invoicing.auth.dependencies import ReadContext, WriteContext
+from invoicing.core.errors import Unprocessable
+from invoicing.core.pagination import decode_cursor, page_meta
+from invoicing.core.paging_params import Cursor, Limit, page_size
+from invoicing.core.responses import JsonResponse, envelope
+from invoicing.core.schemas import AUTHENTICATED, Envelope, PageEnvelope, PositiveId, problem_responses
+from invoicing.events.representation import event_resource
+from invoicing.invoices import service
+from invoicing.invoices.lifecycle import Status
+from invoicing.invoices.repository import InvoiceFilter
+from invoicing.invoices.representation import invoice_resource
+from invoicing.invoices.schemas import EventResource, InvoiceCreate, InvoiceResource, InvoiceUpdate
+
+router = APIRouter(prefix="/invoices", tags=["invoices"])
+
+LISTABLE_STATUSES = [status.value for status in Status if status is not Status.DELETED]
+
+
+def _statuses(text: str | None) -> list[str] | None:
+    if not text:
+        return None
+    statuses = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [status for status in statuses if status not in LISTABLE_STATUSES]
+    if unknown:
+        raise Unprocessable.field("status", f"Unknown status {', '.join(unknown)}; one of {', '.join(LISTABLE_STATUSES)}.")
+    return statuses
+
+
+def _archived(text: str) -> bool | None:
+    return {"false": False, "true": True, "any": None}[text]
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Create a draft invoice",
+    response_model=Envelope[InvoiceResource],
+    responses=problem_responses(*AUTHENTICATED, 400),
+)
+async def create_invoice(body: InvoiceCreate, context: WriteContext) -> JsonResponse:
+    view = await service.create_draft(context, body)
+    return JsonResponse(envelope(invoice_resource(view)), status_code=201)
+
+
+@router.get(
+    "",
+    summary="List invoices (newest first, cursor pages)",
+    response_model=PageEnvelope[InvoiceResource],
+    responses=problem_responses(*AUTHENTICATED),
+)
+async def list_invoices(
+    request: Request,
+    context: ReadContext,
+    status: Annotated[str | None, Query(description="One status or several, comma-separated.")] = None,
+    customer_id: Annotated[PositiveId | None, Query()] = None,
+    archived: Annotated[
+        str, Query(pattern="^(true|false|any)$", description="Archived invoices are hidden unless asked for.")
+    ] = "false",
+    issue_date_from: Annotated[date | None, Query()] = None,
+    issue_date_to: Annotated[date | None, Query()] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Matches number, receiver name or notes.")] = None,
+    cursor: Cursor = None,
+    limit: Limit = None,
+) -> JsonResponse:
+    size = page_size(request, limit)
+    filters = InvoiceFilter(
+        statuses=_statuses(status),
+        customer_id=customer_id,
+        archived=_archived(archived),
+        issue_date_from=issue_date_from,
+        issue_date_to=issue_date_to,
+        search=q,
+    )
+    views = await service.list_invoices(context, filters, after_id=decode_cursor(cursor), limit=size)
+    shown = views[:size]
+    meta = page_meta(len(views), size, shown[-1].invoice["id"] if shown else None)
+    return JsonResponse(envelope([invoice_resource(view) for view in shown], meta=meta))
+
+
+@router.get(
+    "/{invoice_id}",
+    summary="Get an invoice",
+    response_model=Envelope[InvoiceResource],
+    responses=problem_responses(*AUTHENTICATED, 404),
+)
+async def get_invoice(invoice_id: PositiveId, context: ReadContext) -> JsonResponse:
+    return JsonResponse(envelope(invoice_resource(await service.get_invoice(context, invoice_id))))
+
+
+@router.patch(
+    "/{invoice_id}",
+    summary="Edit a draft",
+    response_model=Envelope[InvoiceResource],
+    responses=problem_responses(*AUTHENTICATED, 400, 404, 409),
+)
+async def update_invoice(invoice_id: PositiveId, body: InvoiceUpdate, context: WriteContext) -> JsonResponse:
+    return JsonResponse(envelope(invoice_resource(await service.update_draft(context, invoice_id, body))))
+
+
+@router.post(
+    "/{invoice_id}/issue",
+    summary="Issue a draft under the next gapless number",
+    response_model=Envelope[InvoiceResource],
+    responses=problem_responses(*AUTHENTICATED, 404, 409),
+)
+async def issue_invoice(invoice_id: PositiveId, context: WriteContext) -> JsonResponse:
+    return JsonResponse(envelope(invoice_resource(await service.issue_invoice(context, invoice_id))))
+
+
+@router.get(
+    "/{invoice_id}/events",
+    summary="The invoice's events, oldest first",
+    response_model=Envelope[list[EventResource]],
+    responses=problem_responses(*AUTHENTICATED, 404),
+)
+async def list_invoice_events(invoice_id: PositiveId, context: ReadContext) -> JsonResponse:
+    rows = await service.list_events(context, invoice_id)
+    return JsonResponse(envelope([event_resource(row) for row in rows]))

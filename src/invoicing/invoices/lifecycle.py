@@ -1,0 +1,199 @@
+"""The invoice lifecycle as data (SPEC 3): one table, one guard.
+
+Nothing outside this module decides a status. Services ask `guard(...)` whether an action may
+run and `next_status(...)` where it leads; `available_actions(...)` reads the same table, so
+what an invoice advertises can never disagree with what the service allows.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+from invoicing.core.errors import Conflict, NotFound
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    ISSUED = "issued"
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+    VOID = "void"
+    DELETED = "deleted"
+
+
+class Action(StrEnum):
+    UPDATE = "update"
+    ISSUE = "issue"
+    SEND = "send"
+    RECORD_PAYMENT = "record_payment"
+    CANCEL = "cancel"
+    REVERT_CANCEL = "revert_cancel"
+    VOID = "void"
+    DELETE = "delete"
+    ARCHIVE = "archive"
+    UNARCHIVE = "unarchive"
+
+
+STATUS_LABELS: Mapping[Status, str] = {
+    Status.DRAFT: "Draft",
+    Status.ISSUED: "Issued",
+    Status.PARTIALLY_PAID: "Partially paid",
+    Status.PAID: "Paid",
+    Status.CANCELLED: "Cancelled",
+    Status.VOID: "Void",
+    Status.DELETED: "Deleted",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceFacts:
+    """What the table needs to know about one invoice, beyond its status."""
+
+    status: Status
+    amount_payable: Decimal = Decimal(0)
+    amount_paid: Decimal = Decimal(0)
+    cancelled_from: Status | None = None
+
+    @property
+    def has_payments(self) -> bool:
+        return self.amount_paid > 0
+
+
+def _paid_state(facts: InvoiceFacts) -> Status:
+    return Status.PAID if facts.amount_paid >= facts.amount_payable else Status.PARTIALLY_PAID
+
+
+def _state_before_cancel(facts: InvoiceFacts) -> Status:
+    return facts.cancelled_from or Status.ISSUED
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    allowed_from: frozenset[Status]
+    event_type: str
+    refusal: str  # the stable code when the current state is not allowed
+    refusal_by_state: Mapping[Status, str] = field(default_factory=dict)
+    # Where the action leads: a fixed state, a function of the facts, or None (status unchanged).
+    target: Status | Callable[[InvoiceFacts], Status] | None = None
+    refused_with_payments: str | None = None
+
+
+_LIVE = frozenset(Status) - {Status.DELETED}
+_PAYABLE = frozenset({Status.ISSUED, Status.PARTIALLY_PAID})
+
+LIFECYCLE: Mapping[Action, Transition] = {
+    Action.UPDATE: Transition(
+        allowed_from=frozenset({Status.DRAFT}),
+        event_type="invoice.updated",
+        refusal="invoice_not_editable",
+    ),
+    Action.ISSUE: Transition(
+        allowed_from=frozenset({Status.DRAFT}),
+        event_type="invoice.issued",
+        refusal="invoice_not_draft",
+        target=Status.ISSUED,
+    ),
+    Action.SEND: Transition(
+        allowed_from=frozenset({Status.DRAFT, Status.ISSUED, Status.PARTIALLY_PAID, Status.PAID}),
+        event_type="invoice.sent",
+        refusal="invoice_not_sendable",
+        # A draft is issued first (its own transition and event), so sending never changes status.
+    ),
+    Action.RECORD_PAYMENT: Transition(
+        allowed_from=_PAYABLE,
+        event_type="invoice.payment_recorded",
+        refusal="invoice_not_payable",
+        target=_paid_state,
+    ),
+    Action.CANCEL: Transition(
+        allowed_from=_PAYABLE,
+        event_type="invoice.cancelled",
+        refusal="invoice_not_cancellable",
+        refusal_by_state={Status.CANCELLED: "invoice_already_cancelled"},
+        target=Status.CANCELLED,
+    ),
+    Action.REVERT_CANCEL: Transition(
+        allowed_from=frozenset({Status.CANCELLED}),
+        event_type="invoice.cancel_reverted",
+        refusal="invoice_not_cancelled",
+        target=_state_before_cancel,
+    ),
+    Action.VOID: Transition(
+        allowed_from=frozenset({Status.ISSUED, Status.CANCELLED}),
+        event_type="invoice.voided",
+        refusal="invoice_has_payments",
+        refusal_by_state={Status.VOID: "invoice_already_void", Status.DRAFT: "invoice_is_draft"},
+        target=Status.VOID,
+        refused_with_payments="invoice_has_payments",
+    ),
+    Action.DELETE: Transition(
+        allowed_from=frozenset({Status.DRAFT}),
+        event_type="invoice.deleted",
+        refusal="invoice_not_draft",
+        target=Status.DELETED,
+    ),
+    Action.ARCHIVE: Transition(allowed_from=_LIVE, event_type="invoice.archived", refusal="invoice_not_found"),
+    Action.UNARCHIVE: Transition(allowed_from=_LIVE, event_type="invoice.unarchived", refusal="invoice_not_found"),
+}
+
+
+class InvoiceNotFound(NotFound):
+    code = "invoice_not_found"
+
+
+class LifecycleRefused(Conflict):
+    """A refused action: 409 with the stable code and the invoice's current status."""
+
+    def __init__(self, action: Action, code: str, status: Status) -> None:
+        super().__init__(
+            f"The invoice cannot {action.value.replace('_', ' ')} while it is {STATUS_LABELS[status].lower()}.",
+            code=code,
+            extra={"status": status.value, "action": action.value},
+        )
+        self.action = action
+        self.status = status
+
+
+def refusal(action: Action, facts: InvoiceFacts) -> str | None:
+    """The stable code that refuses `action` now, or None when it is allowed."""
+    rule = LIFECYCLE[action]
+    if facts.status not in rule.allowed_from:
+        return rule.refusal_by_state.get(facts.status, rule.refusal)
+    if rule.refused_with_payments and facts.has_payments:
+        return rule.refused_with_payments
+    return None
+
+
+def guard(action: Action, facts: InvoiceFacts) -> None:
+    """Raises unless `action` may run; a deleted invoice does not exist for any action."""
+    if facts.status is Status.DELETED:
+        raise InvoiceNotFound("Invoice not found.")
+    code = refusal(action, facts)
+    if code is not None:
+        raise LifecycleRefused(action, code, facts.status)
+
+
+def next_status(action: Action, facts: InvoiceFacts) -> Status:
+    target = LIFECYCLE[action].target
+    if target is None:
+        return facts.status
+    return target if isinstance(target, Status) else target(facts)
+
+
+def allowed_from(action: Action) -> frozenset[Status]:
+    return LIFECYCLE[action].allowed_from
+
+
+def available_actions(facts: InvoiceFacts) -> list[str]:
+    if facts.status is Status.DELETED:
+        return []
+    return [action.value for action in Action if refusal(action, facts) is None]
+
+
+def amount_due(facts: InvoiceFacts) -> Decimal:
+    """Nothing is due on a cancelled or void invoice; otherwise what is left to pay."""
+    if facts.status in (Status.CANCELLED, Status.VOID, Status.DELETED):
+        return Decimal(0)
+    return facts.amount_payable - facts.amount_paid

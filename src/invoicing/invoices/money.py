@@ -1,0 +1,71 @@
+"""Exact invoice arithmetic (SPEC 4). Decimal only; no float ever enters.
+
+Each line's net and tax are rounded half-up to the currency's minor units on their own, and the
+document totals are exact sums of those rounded figures, so
+`amount_tax_exclusive + amount_tax_total == amount_payable` holds by construction. This is the
+per-line method (Xero's "round each line"): lines 25.06, 25.61, 25.63 at 15% give tax 11.44,
+where rounding the document once would give 11.45.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+HUNDRED = Decimal(100)
+ZERO = Decimal(0)
+# Wide enough that no product of bounded inputs (see schemas) is ever rounded before we round it.
+_PRECISION = 60
+
+
+@dataclass(frozen=True, slots=True)
+class LineInput:
+    name: str
+    quantity: Decimal
+    unit_price: Decimal
+    vat_rate_percent: Decimal
+    discount_percent: Decimal = ZERO
+
+
+@dataclass(frozen=True, slots=True)
+class LineAmounts:
+    discount: Decimal
+    net: Decimal
+    tax: Decimal
+    total: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentTotals:
+    tax_exclusive: Decimal
+    tax_total: Decimal
+    payable: Decimal
+
+
+def round_money(amount: Decimal, quantum: Decimal) -> Decimal:
+    """Half-up (away from zero at .5) to the currency's smallest unit."""
+    with localcontext(prec=_PRECISION):
+        return amount.quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def line_amounts(line: LineInput, quantum: Decimal) -> LineAmounts:
+    with localcontext(prec=_PRECISION):
+        gross = line.quantity * line.unit_price
+        net = round_money(gross - gross * line.discount_percent / HUNDRED, quantum)
+        # The shown discount is what makes rounded gross and net agree to the unit.
+        discount = round_money(gross, quantum) - net
+        tax = round_money(net * line.vat_rate_percent / HUNDRED, quantum)
+        return LineAmounts(discount=discount, net=net, tax=tax, total=net + tax)
+
+
+def document_totals(lines: Iterable[LineAmounts], quantum: Decimal) -> DocumentTotals:
+    tax_exclusive = round_money(ZERO, quantum)
+    tax_total = round_money(ZERO, quantum)
+    for line in lines:
+        tax_exclusive += line.net
+        tax_total += line.tax
+    return DocumentTotals(tax_exclusive=tax_exclusive, tax_total=tax_total, payable=tax_exclusive + tax_total)
+
+
+def amount_in_base_currency(amount: Decimal, exchange_rate: Decimal, base_quantum: Decimal) -> Decimal:
+    with localcontext(prec=_PRECISION):
+        return round_money(amount * exchange_rate, base_quantum)

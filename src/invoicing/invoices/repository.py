@@ -1,0 +1,137 @@
+"""All invoice SQL. Reads join the customer in the same statement; writes are conditional."""
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Label, RowMapping, delete, func, or_, select
+from sqlalchemy.sql import Select
+
+from invoicing.core.ids import new_public_id
+from invoicing.core.repository import TenantScopedRepository
+from invoicing.customers.repository import like_pattern
+from invoicing.customers.tables import customers
+from invoicing.invoices.tables import invoice_lines, invoices
+
+CUSTOMER_PREFIX = "customer__"
+_CUSTOMER_COLUMNS: list[Label[Any]] = [column.label(CUSTOMER_PREFIX + column.name) for column in customers.c]
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceRow:
+    invoice: RowMapping
+    customer: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceFilter:
+    statuses: Collection[str] | None = None
+    customer_id: int | None = None
+    archived: bool | None = False
+    issue_date_from: date | None = None
+    issue_date_to: date | None = None
+    search: str | None = None
+
+
+def _split(row: RowMapping) -> InvoiceRow:
+    customer = {key[len(CUSTOMER_PREFIX) :]: value for key, value in row.items() if key.startswith(CUSTOMER_PREFIX)}
+    return InvoiceRow(invoice=row, customer=customer if customer.get("id") is not None else None)
+
+
+class InvoiceRepository(TenantScopedRepository):
+    table = invoices
+
+    def _with_customer(self) -> Select[Any]:
+        # The customer is joined on (tenant_id, id): it can only ever be this tenant's.
+        joined = invoices.outerjoin(
+            customers, (customers.c.tenant_id == invoices.c.tenant_id) & (customers.c.id == invoices.c.customer_id)
+        )
+        return (
+            select(invoices, *_CUSTOMER_COLUMNS)
+            .select_from(joined)
+            .where(self.tenant_filter(), invoices.c.status != "deleted")
+        )
+
+    async def insert(self, **values: Any) -> RowMapping:
+        statement = self.insert_values(public_id=new_public_id(), **values).returning(invoices)
+        return (await self.connection.execute(statement)).mappings().one()
+
+    async def get(self, invoice_id: int, *, for_update: bool = False) -> InvoiceRow | None:
+        """A visible (not deleted) invoice with its customer; `for_update` locks the row."""
+        statement = self._with_customer().where(invoices.c.id == invoice_id)
+        if for_update:
+            statement = statement.with_for_update(of=invoices)
+        row = (await self.connection.execute(statement)).mappings().first()
+        return _split(row) if row is not None else None
+
+    async def claim(self, invoice_id: int, *, from_statuses: Iterable[str], **values: Any) -> RowMapping | None:
+        """Apply `values` only if the invoice is still in one of `from_statuses`.
+
+        The check and the write are one statement, so of concurrent writers exactly the ones
+        that find the expected state win; `version` moves by one with every change.
+        """
+        statement = (
+            self.update_table()
+            .where(invoices.c.id == invoice_id, invoices.c.status.in_(list(from_statuses)))
+            .values(version=invoices.c.version + 1, **values)
+            .returning(invoices)
+        )
+        return (await self.connection.execute(statement)).mappings().first()
+
+    async def replace_lines(self, invoice_id: int, lines: Sequence[Mapping[str, Any]]) -> None:
+        await self.connection.execute(
+            delete(invoice_lines).where(self.tenant_filter(invoice_lines), invoice_lines.c.invoice_id == invoice_id)
+        )
+        if lines:
+            rows = [
+                {"tenant_id": self.tenant_id, "invoice_id": invoice_id, "public_id": new_public_id(), **line}
+                for line in lines
+            ]
+            await self.connection.execute(invoice_lines.insert(), rows)
+
+    async def lines_for(self, invoice_ids: Collection[int]) -> dict[int, list[RowMapping]]:
+        if not invoice_ids:
+            return {}
+        statement = (
+            self.select_from_table(table=invoice_lines)
+            .where(invoice_lines.c.invoice_id.in_(list(invoice_ids)))
+            .order_by(invoice_lines.c.invoice_id, invoice_lines.c.position)
+        )
+        grouped: dict[int, list[RowMapping]] = {invoice_id: [] for invoice_id in invoice_ids}
+        for row in (await self.connection.execute(statement)).mappings():
+            grouped[row["invoice_id"]].append(row)
+        return grouped
+
+    async def count_lines(self, invoice_id: int) -> int:
+        statement = self.select_from_table(func.count(), table=invoice_lines).where(
+            invoice_lines.c.invoice_id == invoice_id
+        )
+        return int((await self.connection.execute(statement)).scalar_one())
+
+    async def page(self, filters: InvoiceFilter, *, after_id: int | None, limit: int) -> list[InvoiceRow]:
+        """Newest first; `limit + 1` rows so the caller can tell whether more follow."""
+        statement = self._with_customer()
+        if filters.statuses:
+            statement = statement.where(invoices.c.status.in_(list(filters.statuses)))
+        if filters.customer_id is not None:
+            statement = statement.where(invoices.c.customer_id == filters.customer_id)
+        if filters.archived is not None:
+            statement = statement.where(invoices.c.is_archived.is_(filters.archived))
+        if filters.issue_date_from is not None:
+            statement = statement.where(invoices.c.issue_date >= filters.issue_date_from)
+        if filters.issue_date_to is not None:
+            statement = statement.where(invoices.c.issue_date <= filters.issue_date_to)
+        if filters.search:
+            pattern = like_pattern(filters.search)
+            statement = statement.where(
+                or_(
+                    func.lower(invoices.c.document_number).like(pattern, escape="\\"),
+                    func.lower(invoices.c.receiver_name).like(pattern, escape="\\"),
+                    func.lower(invoices.c.notes).like(pattern, escape="\\"),
+                )
+            )
+        if after_id is not None:
+            statement = statement.where(invoices.c.id < after_id)
+        statement = statement.order_by(invoices.c.id.desc()).limit(limit + 1)
+        return [_split(row) for row in (await self.connection.execute(statement)).mappings()]

@@ -1,0 +1,131 @@
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, StringConstraints, model_validator
+
+from invoicing.core.schemas import Input, PositiveId
+from invoicing.currencies.schemas import CurrencyResource
+from invoicing.customers.schemas import CustomerResource
+from invoicing.invoices.catalogs import DocumentClass, DocumentType, ProfileId
+
+MAX_LINES = 500
+
+# Bounds keep every product exact within Decimal's working precision and within NUMERIC.
+Quantity = Annotated[Decimal, Field(gt=0, le=Decimal(1_000_000_000), decimal_places=6)]
+UnitPrice = Annotated[Decimal, Field(ge=0, le=Decimal(1_000_000_000_000), decimal_places=4)]
+Percent = Annotated[Decimal, Field(ge=0, le=100, decimal_places=4)]
+ExchangeRate = Annotated[Decimal, Field(gt=0, le=Decimal(1_000_000), decimal_places=6)]
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$")]
+SeriesName = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{3}$")]
+Notes = Annotated[str, StringConstraints(max_length=5000)]
+
+
+class LineIn(Input):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    quantity: Quantity = Field(description="Decimal string or number, > 0, up to 6 decimals.")
+    unit_price: UnitPrice = Field(description="Decimal string or number, >= 0, up to 4 decimals.")
+    vat_rate_percent: Percent = Field(description="0 to 100.")
+    discount_percent: Percent = Field(default=Decimal(0), description="0 to 100.")
+
+
+class InvoiceFields(Input):
+    customer_id: PositiveId | None = None
+    currency: CurrencyCode | None = Field(default=None, description="ISO 4217 code; default: the tenant's.")
+    series_name: SeriesName | None = Field(default=None, description="Default: the tenant's default series.")
+    issue_date: date | None = Field(default=None, description="Default: the day of issue, in the tenant's zone.")
+    due_date: date | None = None
+    notes: Notes | None = None
+    document_class: DocumentClass | None = None
+    document_type: DocumentType | None = None
+    profile_id: ProfileId | None = None
+    exchange_rate: ExchangeRate | None = Field(default=None, description="To the tenant's currency; default 1.")
+    lines: list[LineIn] | None = Field(default=None, max_length=MAX_LINES)
+
+    @model_validator(mode="after")
+    def due_after_issue(self) -> "InvoiceFields":
+        if self.issue_date and self.due_date and self.due_date < self.issue_date:
+            raise ValueError("due_date cannot be before issue_date")
+        return self
+
+
+class InvoiceCreate(InvoiceFields):
+    pass
+
+
+class InvoiceUpdate(InvoiceFields):
+    """Only the fields sent change; `lines`, when sent, replace all lines."""
+
+
+class LineResource(BaseModel):
+    id: int
+    position: int
+    name: str
+    quantity: str
+    unit_price: str
+    vat_rate_percent: str
+    discount_percent: str
+    amount_discount: str
+    amount_net: str
+    amount_tax: str
+    amount_total: str
+
+
+class InvoiceResource(BaseModel):
+    """Seed 000's `invoice` object, amounts as decimal strings, plus additive keys."""
+
+    id: int
+    public_id: str
+    document_number: str | None
+    document_class: str
+    document_type: str
+    profile_id: str
+    issue_date: str | None
+    due_date: str | None
+    sent_at: str | None
+    sender_tax_number: str | None
+    receiver_name: str | None
+    receiver_tax_number: str | None
+    receiver_email: str | None
+    exchange_rate: str
+    amount_tax_exclusive: str
+    amount_tax_total: str
+    amount_payable: str
+    invoice_amount: str
+    amount_paid: str
+    amount_due: str
+    status: str
+    status_label: str
+    is_printed: bool
+    is_cancelled: bool
+    is_read: bool
+    is_draft: bool
+    is_archived: bool
+    series_name: str
+    notes: str | None
+    issued_at: str | None
+    paid_at: str | None
+    cancelled_at: str | None
+    voided_at: str | None
+    archived_at: str | None
+    created_at: str
+    updated_at: str
+    version: int
+    available_actions: list[str]
+    customer: CustomerResource | None
+    currency: CurrencyResource
+    lines: list[LineResource]
+
+
+class EventResource(BaseModel):
+    id: int
+    public_id: str
+    invoice_id: int
+    sequence: int
+    type: str
+    from_status: str | None
+    to_status: str | None
+    actor: str
+    request_id: str | None
+    data: dict[str, Any] | None
+    created_at: str

@@ -1,0 +1,303 @@
+"""Invoice services: one short function per action, in a fixed order.
+
+not found -> input -> lock -> lifecycle guard -> change -> event (same transaction).
+Services never commit: the caller's transaction does (the request, or the CLI).
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, NoReturn
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import RowMapping
+
+from invoicing.core.clock import utc_now
+from invoicing.core.context import TenantContext
+from invoicing.core.errors import Unprocessable
+from invoicing.customers.service import CustomerNotFound, get_customer
+from invoicing.events.repository import EventRepository
+from invoicing.invoices import drafts
+from invoicing.invoices.catalogs import DEFAULT_DOCUMENT_CLASS, DEFAULT_DOCUMENT_TYPE, DEFAULT_PROFILE_BY_CLASS
+from invoicing.invoices.lifecycle import (
+    Action,
+    InvoiceFacts,
+    InvoiceNotFound,
+    LifecycleRefused,
+    Status,
+    allowed_from,
+    guard,
+    next_status,
+)
+from invoicing.invoices.money import ZERO
+from invoicing.invoices.repository import InvoiceFilter, InvoiceRepository, InvoiceRow
+from invoicing.invoices.schemas import InvoiceCreate, InvoiceUpdate
+from invoicing.series.repository import SeriesRepository
+from invoicing.series.service import format_document_number
+from invoicing.tenants.repository import TenantRepository
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceView:
+    """An invoice as read: header, customer and lines."""
+
+    invoice: Mapping[str, Any]
+    customer: Mapping[str, Any] | None
+    lines: list[RowMapping]
+
+
+def facts_of(invoice: Mapping[str, Any]) -> InvoiceFacts:
+    cancelled_from = invoice["cancelled_from"]
+    return InvoiceFacts(
+        status=Status(invoice["status"]),
+        amount_payable=invoice["amount_payable"],
+        amount_paid=invoice["amount_paid"],
+        cancelled_from=Status(cancelled_from) if cancelled_from else None,
+    )
+
+
+async def create_draft(context: TenantContext, data: InvoiceCreate) -> InvoiceView:
+    """A new draft (no number) and its `invoice.created` event. Raises Unprocessable on bad references."""
+    tenant = await _tenant(context)
+    currency = drafts.resolve_currency(data.currency or tenant["base_currency"])
+    series = await _series(context, data.series_name)
+    customer = await _customer(context, data.customer_id)
+    exchange_rate = data.exchange_rate or drafts.ONE
+    priced = drafts.price_lines(
+        drafts.line_inputs_from_request(data.lines or []),
+        currency=currency,
+        exchange_rate=exchange_rate,
+        base_currency=drafts.resolve_currency(tenant["base_currency"]),
+    )
+    document_class = data.document_class or DEFAULT_DOCUMENT_CLASS
+    now = utc_now()
+    repository = InvoiceRepository(context.connection, context.tenant_id)
+    invoice = await repository.insert(
+        customer_id=data.customer_id,
+        series_id=series["id"],
+        series_name=series["name"],
+        currency=currency.code,
+        document_class=document_class,
+        document_type=data.document_type or DEFAULT_DOCUMENT_TYPE,
+        profile_id=data.profile_id or DEFAULT_PROFILE_BY_CLASS[document_class],
+        issue_date=data.issue_date,
+        due_date=data.due_date,
+        notes=data.notes,
+        exchange_rate=exchange_rate,
+        sender_tax_number=tenant["tax_number"],
+        **drafts.receiver_snapshot(customer),
+        **priced.header,
+        amount_paid=ZERO,
+        status=Status.DRAFT.value,
+        is_archived=False,
+        is_read=False,
+        is_printed=False,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    await repository.replace_lines(invoice["id"], priced.rows)
+    await _record(context, invoice, "invoice.created", from_status=None, at=now)
+    return await get_invoice(context, invoice["id"])
+
+
+async def update_draft(context: TenantContext, invoice_id: int, data: InvoiceUpdate) -> InvoiceView:
+    """Replaces the fields sent and recomputes totals. Pre: a draft; else 409 invoice_not_editable."""
+    repository = InvoiceRepository(context.connection, context.tenant_id)
+    current = await _load(repository, invoice_id, for_update=True)
+    guard(Action.UPDATE, facts_of(current.invoice))
+    changes = data.model_dump(exclude_unset=True, exclude={"lines"})
+    _refuse_cleared(changes, "currency", "series_name")
+    invoice = current.invoice
+    tenant = await _tenant(context)
+    currency = drafts.resolve_currency(changes.get("currency") or invoice["currency"])
+    values: dict[str, Any] = {key: changes[key] for key in ("issue_date", "due_date", "notes") if key in changes}
+    _check_dates(values.get("issue_date", invoice["issue_date"]), values.get("due_date", invoice["due_date"]))
+    for key in ("document_class", "document_type", "profile_id", "exchange_rate"):
+        if changes.get(key) is not None:
+            values[key] = changes[key]
+    if "series_name" in changes:
+        series = await _series(context, changes["series_name"])
+        values.update(series_id=series["id"], series_name=series["name"])
+    if "customer_id" in changes:
+        values["customer_id"] = changes["customer_id"]
+        values.update(drafts.receiver_snapshot(await _customer(context, changes["customer_id"])))
+    line_inputs = (
+        drafts.line_inputs_from_request(data.lines)
+        if data.lines is not None
+        else drafts.line_inputs_from_rows((await repository.lines_for([invoice_id]))[invoice_id])
+    )
+    priced = drafts.price_lines(
+        line_inputs,
+        currency=currency,
+        exchange_rate=values.get("exchange_rate", invoice["exchange_rate"]),
+        base_currency=drafts.resolve_currency(tenant["base_currency"]),
+    )
+    now = utc_now()
+    updated = await repository.claim(
+        invoice_id,
+        from_statuses=allowed_from(Action.UPDATE),
+        currency=currency.code,
+        **values,
+        **priced.header,
+        updated_at=now,
+    )
+    if updated is None:
+        await _refuse_after_race(repository, invoice_id, Action.UPDATE)
+    await repository.replace_lines(invoice_id, priced.rows)
+    await _record(context, updated, "invoice.updated", from_status=invoice["status"], at=now)
+    return await get_invoice(context, invoice_id)
+
+
+async def issue_invoice(context: TenantContext, invoice_id: int) -> InvoiceView:
+    """Assigns the next gapless number of (series, year) and freezes the totals.
+
+    Pre: a draft with a customer and at least one line. The number is taken in this
+    transaction, so if anything later fails it is given back.
+    """
+    repository = InvoiceRepository(context.connection, context.tenant_id)
+    current = await _load(repository, invoice_id, for_update=True)
+    facts = facts_of(current.invoice)
+    guard(Action.ISSUE, facts)
+    await _refuse_incomplete(repository, current)
+    tenant = await _tenant(context)
+    invoice = current.invoice
+    issue_date = invoice["issue_date"] or _today_in(tenant["timezone"])
+    sequence = await SeriesRepository(context.connection, context.tenant_id).next_number(
+        invoice["series_id"], issue_date.year
+    )
+    now = utc_now()
+    issued = await repository.claim(
+        invoice_id,
+        from_statuses=allowed_from(Action.ISSUE),
+        status=next_status(Action.ISSUE, facts).value,
+        document_number=format_document_number(invoice["series_name"], issue_date.year, sequence),
+        number_year=issue_date.year,
+        number_sequence=sequence,
+        issue_date=issue_date,
+        issued_at=now,
+        updated_at=now,
+        **drafts.receiver_snapshot(current.customer),
+    )
+    if issued is None:
+        await _refuse_after_race(repository, invoice_id, Action.ISSUE)
+    await _record(
+        context, issued, "invoice.issued", from_status=invoice["status"], at=now,
+        data={"document_number": issued["document_number"]},
+    )
+    return await get_invoice(context, invoice_id)
+
+
+async def get_invoice(context: TenantContext, invoice_id: int) -> InvoiceView:
+    repository = InvoiceRepository(context.connection, context.tenant_id)
+    current = await _load(repository, invoice_id)
+    lines = (await repository.lines_for([invoice_id]))[invoice_id]
+    return InvoiceView(invoice=current.invoice, customer=current.customer, lines=lines)
+
+
+async def list_invoices(
+    context: TenantContext, filters: InvoiceFilter, *, after_id: int | None, limit: int
+) -> list[InvoiceView]:
+    """Newest first, `limit + 1` at most (the extra one tells the caller another page exists)."""
+    repository = InvoiceRepository(context.connection, context.tenant_id)
+    rows = await repository.page(filters, after_id=after_id, limit=limit)
+    lines = await repository.lines_for([row.invoice["id"] for row in rows[:limit]])
+    return [InvoiceView(row.invoice, row.customer, lines.get(row.invoice["id"], [])) for row in rows]
+
+
+async def list_events(context: TenantContext, invoice_id: int) -> list[RowMapping]:
+    await _load(InvoiceRepository(context.connection, context.tenant_id), invoice_id)
+    return await EventRepository(context.connection, context.tenant_id).for_invoice(invoice_id)
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+async def _load(repository: InvoiceRepository, invoice_id: int, *, for_update: bool = False) -> InvoiceRow:
+    row = await repository.get(invoice_id, for_update=for_update)
+    if row is None:
+        raise InvoiceNotFound("Invoice not found.")
+    return row
+
+
+async def _record(
+    context: TenantContext,
+    invoice: Mapping[str, Any],
+    event_type: str,
+    *,
+    from_status: str | None,
+    at: datetime,
+    data: Mapping[str, Any] | None = None,
+) -> None:
+    """The change's one event; its sequence is the invoice's new version."""
+    await EventRepository(context.connection, context.tenant_id).append(
+        invoice_id=invoice["id"],
+        sequence=invoice["version"],
+        type=event_type,
+        from_status=from_status,
+        to_status=invoice["status"],
+        actor=context.actor,
+        request_id=context.request_id,
+        at=at,
+        data=data,
+    )
+
+
+async def _refuse_after_race(repository: InvoiceRepository, invoice_id: int, action: Action) -> NoReturn:
+    """A conditional write found the invoice moved on: refuse as its state now says."""
+    current = await _load(repository, invoice_id)
+    guard(action, facts_of(current.invoice))
+    raise LifecycleRefused(action, "invoice_changed_concurrently", Status(current.invoice["status"]))
+
+
+async def _refuse_incomplete(repository: InvoiceRepository, current: InvoiceRow) -> None:
+    errors: dict[str, list[str]] = {}
+    if current.customer is None:
+        errors["customer_id"] = ["An invoice needs a customer to be issued."]
+    if await repository.count_lines(current.invoice["id"]) == 0:
+        errors["lines"] = ["An invoice needs at least one line to be issued."]
+    if errors:
+        raise Unprocessable("The invoice is incomplete.", code="invoice_incomplete", errors=errors)
+
+
+async def _tenant(context: TenantContext) -> RowMapping:
+    tenant = await TenantRepository(context.connection).get(context.tenant_id)
+    if tenant is None:  # a token outlived its tenant: nothing of that tenant can be found
+        raise InvoiceNotFound("Invoice not found.")
+    return tenant
+
+
+async def _series(context: TenantContext, name: str | None) -> RowMapping:
+    repository = SeriesRepository(context.connection, context.tenant_id)
+    series = await (repository.by_name(name) if name else repository.default())
+    if series is None:
+        message = f"The series {name} does not exist." if name else "The tenant has no default series."
+        raise Unprocessable.field("series_name", message, code="unknown_series")
+    return series
+
+
+async def _customer(context: TenantContext, customer_id: int | None) -> RowMapping | None:
+    if customer_id is None:
+        return None
+    try:
+        return await get_customer(context.connection, tenant_id=context.tenant_id, customer_id=customer_id)
+    except CustomerNotFound:
+        raise Unprocessable.field(
+            "customer_id", f"Customer {customer_id} does not exist.", code="unknown_customer"
+        ) from None
+
+
+def _refuse_cleared(changes: Mapping[str, Any], *keys: str) -> None:
+    for key in keys:
+        if key in changes and changes[key] is None:
+            raise Unprocessable.field(key, f"{key} cannot be cleared.")
+
+
+def _check_dates(issue_date: date | None, due_date: date | None) -> None:
+    if issue_date and due_date and due_date < issue_date:
+        raise Unprocessable.field("due_date", "due_date cannot be before issue_date.")
+
+
+def _today_in(timezone: str) -> date:
+    return datetime.now(ZoneInfo(timezone)).date()
+

@@ -1,0 +1,43 @@
+"""Numbering series: 3 characters A-Z/0-9, one gapless counter per calendar year (SPEC 2, 3)."""
+
+import re
+
+from sqlalchemy import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from invoicing.core.clock import utc_now
+from invoicing.core.errors import Conflict, Unprocessable
+from invoicing.series.repository import SeriesRepository
+
+SERIES_NAME = re.compile(r"^[A-Z0-9]{3}$")
+
+
+class SeriesExists(Conflict):
+    code = "series_exists"
+
+
+def validate_series_name(name: str) -> str:
+    if not SERIES_NAME.match(name):
+        raise Unprocessable.field("name", "A series name is exactly 3 characters A-Z or 0-9.", code="invalid_series")
+    return name
+
+
+async def create_series(connection: AsyncConnection, *, tenant_id: int, name: str, is_default: bool) -> RowMapping:
+    """A new series; making it the default takes that role from the previous one."""
+    repository = SeriesRepository(connection, tenant_id)
+    validate_series_name(name)
+    if await repository.by_name(name) is not None:
+        raise SeriesExists(f"The series {name} already exists.")
+    if is_default:
+        await repository.clear_default()
+    now = utc_now()
+    return await repository.insert(name=name, is_default=is_default, created_at=now, updated_at=now)
+
+
+async def list_series(connection: AsyncConnection, *, tenant_id: int) -> list[RowMapping]:
+    return await SeriesRepository(connection, tenant_id).list()
+
+
+def format_document_number(series_name: str, year: int, sequence: int) -> str:
+    """`ABC2026000000001`: series, 4-digit year, 9-digit sequence (SPEC 3)."""
+    return f"{series_name}{year:04d}{sequence:09d}"

@@ -1,0 +1,55 @@
+"""Tenants: created from the command line (there is no cross-tenant HTTP admin API)."""
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from invoicing.core.clock import utc_now
+from invoicing.core.errors import Unprocessable
+from invoicing.core.ids import new_public_id
+from invoicing.currencies.catalog import find_currency
+from invoicing.series import service as series_service
+from invoicing.tenants.repository import TenantRepository
+
+DEFAULT_SERIES = "INV"
+
+
+async def create_tenant(
+    connection: AsyncConnection,
+    *,
+    name: str,
+    base_currency: str = "TRY",
+    timezone: str = "Europe/Istanbul",
+    tax_number: str | None = None,
+) -> RowMapping:
+    """A tenant with its default numbering series `INV`. Raises Unprocessable on bad input."""
+    if not name.strip() or len(name) > 200:
+        raise Unprocessable.field("name", "A name of 1 to 200 characters is required.")
+    currency = find_currency(base_currency)
+    if currency is None:
+        raise Unprocessable.field("currency", f"{base_currency!r} is not an ISO 4217 currency code.")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Unprocessable.field("timezone", f"{timezone!r} is not an IANA time zone.") from None
+    now = utc_now()
+    tenant = await TenantRepository(connection).insert(
+        public_id=new_public_id(),
+        name=name.strip(),
+        tax_number=tax_number,
+        base_currency=currency.code,
+        timezone=timezone,
+        created_at=now,
+        updated_at=now,
+    )
+    await series_service.create_series(connection, tenant_id=tenant["id"], name=DEFAULT_SERIES, is_default=True)
+    return tenant
+
+
+async def get_tenant(connection: AsyncConnection, tenant_id: int) -> RowMapping | None:
+    return await TenantRepository(connection).get(tenant_id)
+
+
+async def list_tenants(connection: AsyncConnection) -> list[RowMapping]:
+    return await TenantRepository(connection).all()
