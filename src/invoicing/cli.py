@@ -121,7 +121,9 @@ def tenant_list(as_json: bool) -> None:
             return [_tenant_json(row) for row in await list_tenants(connection)]
 
     rows = run(work)
-    lines = [f"{row['id']}\t{row['public_id']}\t{row['base_currency']}\t{row['timezone']}\t{row['name']}" for row in rows]
+    lines = [
+        f"{row['id']}\t{row['public_id']}\t{row['base_currency']}\t{row['timezone']}\t{row['name']}" for row in rows
+    ]
     emit(as_json, rows, "\n".join(lines) or "No tenants.")
 
 
@@ -216,9 +218,7 @@ def demo(base_url: str | None, as_json: bool) -> None:
     settings = get_settings()
     result = run(ensure_demo)
     base = base_url or f"http://{settings.host}:{settings.port}"
-    curl = (
-        f"curl -s {base}/api/v1/invoices -H 'Authorization: Bearer {result.token}' -H 'X-Tenant: {result.tenant_id}'"
-    )
+    curl = f"curl -s {base}/api/v1/invoices -H 'Authorization: Bearer {result.token}' -H 'X-Tenant: {result.tenant_id}'"
     payload = {
         "tenant_id": result.tenant_id,
         "tenant_public_id": result.tenant_public_id,

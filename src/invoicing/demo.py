@@ -26,12 +26,29 @@ CUSTOMERS = [
 ]
 
 LINES = [
-    [LineIn(name="Consulting (hours)", quantity=Decimal(10), unit_price=Decimal("100.00"), vat_rate_percent=Decimal(18))],
     [
-        LineIn(name="Cotton fabric (m)", quantity=Decimal("12.5"), unit_price=Decimal("42.80"), vat_rate_percent=Decimal(10)),
+        LineIn(
+            name="Consulting (hours)", quantity=Decimal(10), unit_price=Decimal("100.00"), vat_rate_percent=Decimal(18)
+        )
+    ],
+    [
+        LineIn(
+            name="Cotton fabric (m)",
+            quantity=Decimal("12.5"),
+            unit_price=Decimal("42.80"),
+            vat_rate_percent=Decimal(10),
+        ),
         LineIn(name="Delivery", quantity=Decimal(1), unit_price=Decimal(150), vat_rate_percent=Decimal(20)),
     ],
-    [LineIn(name="Annual licence", quantity=Decimal(1), unit_price=Decimal(1200), vat_rate_percent=Decimal(20), discount_percent=Decimal(15))],
+    [
+        LineIn(
+            name="Annual licence",
+            quantity=Decimal(1),
+            unit_price=Decimal(1200),
+            vat_rate_percent=Decimal(20),
+            discount_percent=Decimal(15),
+        )
+    ],
 ]
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from invoicing.auth.tables import access_tokens, api_clients
 from invoicing.core.ids import new_public_id
+from invoicing.core.repository import fetch_one, fetch_optional
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,20 +51,17 @@ class CredentialRepository:
         )
 
     async def client_by_client_id(self, client_id: str) -> RowMapping | None:
-        result = await self.connection.execute(select(api_clients).where(api_clients.c.client_id == client_id))
-        return result.mappings().first()
+        return await fetch_optional(self.connection, select(api_clients).where(api_clients.c.client_id == client_id))
 
     async def insert_client(self, **values: Any) -> RowMapping:
-        result = await self.connection.execute(
-            insert(api_clients).values(public_id=new_public_id(), **values).returning(api_clients)
+        return await fetch_one(
+            self.connection, insert(api_clients).values(public_id=new_public_id(), **values).returning(api_clients)
         )
-        return result.mappings().one()
 
     async def insert_token(self, **values: Any) -> RowMapping:
-        result = await self.connection.execute(
-            insert(access_tokens).values(public_id=new_public_id(), **values).returning(access_tokens)
+        return await fetch_one(
+            self.connection, insert(access_tokens).values(public_id=new_public_id(), **values).returning(access_tokens)
         )
-        return result.mappings().one()
 
     async def revoke_token(self, *, token_hash: str | None, public_id: str | None, at: datetime) -> int:
         statement = update(access_tokens).where(access_tokens.c.revoked_at.is_(None)).values(revoked_at=at)

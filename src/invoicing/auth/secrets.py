@@ -7,9 +7,9 @@ request find its token by an indexed equality lookup, with no per-request key st
 import hashlib
 import secrets
 
-TOKEN_PREFIX = "inv_"
+TOKEN_PREFIX = "inv_"  # noqa: S105 - a public prefix, not a secret
 CLIENT_ID_PREFIX = "cli_"
-CLIENT_SECRET_PREFIX = "sec_"
+CLIENT_SECRET_PREFIX = "sec_"  # noqa: S105 - a public prefix, not a secret
 
 
 def new_token() -> str:

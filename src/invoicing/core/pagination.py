@@ -26,4 +26,8 @@ def decode_cursor(cursor: str | None) -> int | None:
 def page_meta(rows_fetched: int, limit: int, last_id: int | None) -> dict[str, object]:
     """Callers fetch `limit + 1` rows; the extra one only tells whether another page exists."""
     has_more = rows_fetched > limit
-    return {"limit": limit, "next_cursor": encode_cursor(last_id) if has_more and last_id else None, "has_more": has_more}
+    return {
+        "limit": limit,
+        "next_cursor": encode_cursor(last_id) if has_more and last_id else None,
+        "has_more": has_more,
+    }

@@ -15,5 +15,7 @@ def page_size(request: Request, limit: int | None) -> int:
     if limit is None:
         return int(settings.default_page_size)
     if limit > settings.max_page_size:
-        raise Unprocessable.field("limit", f"limit must be at most {settings.max_page_size}.", code="page_size_too_large")
+        raise Unprocessable.field(
+            "limit", f"limit must be at most {settings.max_page_size}.", code="page_size_too_large"
+        )
     return limit

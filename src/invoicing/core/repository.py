@@ -5,11 +5,29 @@ with `select_from_table`, `update_table` and `insert_values`, which pin `tenant_
 tenant's row is therefore indistinguishable from a missing one (SPEC 5).
 """
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from sqlalchemy import Insert, Select, Table, Update, insert, select, update
+from sqlalchemy import Executable, Insert, RowMapping, Select, Table, Update, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
+
+# A stored row as services see it: a RowMapping, or a dict of the same columns.
+Record = Mapping[Any, Any]
+
+
+async def fetch_one(connection: AsyncConnection, statement: Executable) -> RowMapping:
+    row: RowMapping = (await connection.execute(statement)).mappings().one()
+    return row
+
+
+async def fetch_optional(connection: AsyncConnection, statement: Executable) -> RowMapping | None:
+    row: RowMapping | None = (await connection.execute(statement)).mappings().first()
+    return row
+
+
+async def fetch_all(connection: AsyncConnection, statement: Executable) -> list[RowMapping]:
+    return list((await connection.execute(statement)).mappings())
 
 
 class TenantScopedRepository:

@@ -2,6 +2,7 @@
 
 import re
 import uuid
+
 import orjson
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send

@@ -4,6 +4,8 @@ Tenant-owned tables key on (tenant_id, id) with tenant_id first, so a tenant-sha
 PostgreSQL (Citus, distributed on tenant_id) can hold them unchanged (SPEC 1).
 """
 
+from typing import Any
+
 from sqlalchemy import BigInteger, Column, MetaData, String
 
 from invoicing.core.types import UtcDateTime
@@ -19,7 +21,7 @@ metadata = MetaData(
 )
 
 
-def tenant_key_columns() -> list[Column[int]]:
+def tenant_key_columns() -> list[Column[Any]]:
     return [
         Column("tenant_id", BigInteger, primary_key=True),
         Column("id", BigInteger, primary_key=True, autoincrement=True),
@@ -27,7 +29,7 @@ def tenant_key_columns() -> list[Column[int]]:
     ]
 
 
-def timestamp_columns() -> list[Column[object]]:
+def timestamp_columns() -> list[Column[Any]]:
     return [
         Column("created_at", UtcDateTime, nullable=False),
         Column("updated_at", UtcDateTime, nullable=False),

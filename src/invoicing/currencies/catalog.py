@@ -53,12 +53,12 @@ def _symbol_and_locale(code: str) -> tuple[str, str]:
 def all_currencies() -> dict[str, Currency]:
     catalog: dict[str, Currency] = {}
     for code, entry in sorted(iso4217.raw_table.items(), key=lambda item: item[0] or ""):
-        minor_units = entry.get("CcyMnrUnts") or ""
+        minor_units = str(entry.get("CcyMnrUnts") or "")
         if not code or not minor_units.isdigit() or entry.get("CcyNbr") is None:
             continue
         symbol, locale = _symbol_and_locale(code)
         catalog[code] = Currency(
-            id=int(entry["CcyNbr"]),
+            id=int(str(entry["CcyNbr"])),
             code=code,
             name=str(entry["CcyNm"]),
             symbol=symbol,

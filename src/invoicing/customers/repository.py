@@ -3,7 +3,7 @@ from typing import Any
 from sqlalchemy import RowMapping, func, or_
 
 from invoicing.core.ids import new_public_id
-from invoicing.core.repository import TenantScopedRepository
+from invoicing.core.repository import TenantScopedRepository, fetch_all, fetch_one, fetch_optional
 from invoicing.customers.tables import customers
 
 
@@ -17,11 +17,11 @@ class CustomerRepository(TenantScopedRepository):
 
     async def insert(self, **values: Any) -> RowMapping:
         statement = self.insert_values(public_id=new_public_id(), **values).returning(customers)
-        return (await self.connection.execute(statement)).mappings().one()
+        return await fetch_one(self.connection, statement)
 
     async def get(self, customer_id: int) -> RowMapping | None:
         statement = self.select_from_table().where(customers.c.id == customer_id, customers.c.deleted_at.is_(None))
-        return (await self.connection.execute(statement)).mappings().first()
+        return await fetch_optional(self.connection, statement)
 
     async def update(self, customer_id: int, **values: Any) -> RowMapping | None:
         statement = (
@@ -30,7 +30,7 @@ class CustomerRepository(TenantScopedRepository):
             .values(**values)
             .returning(customers)
         )
-        return (await self.connection.execute(statement)).mappings().first()
+        return await fetch_optional(self.connection, statement)
 
     async def page(self, *, search: str | None, after_id: int | None, limit: int) -> list[RowMapping]:
         """Newest first; `limit + 1` rows so the caller can tell whether more follow."""
@@ -46,4 +46,4 @@ class CustomerRepository(TenantScopedRepository):
         if after_id is not None:
             statement = statement.where(customers.c.id < after_id)
         statement = statement.order_by(customers.c.id.desc()).limit(limit + 1)
-        return list((await self.connection.execute(statement)).mappings())
+        return await fetch_all(self.connection, statement)

@@ -1,10 +1,10 @@
-from collections.abc import Mapping
 from typing import Any
 
 from invoicing.core.render import day, timestamp
+from invoicing.core.repository import Record
 
 
-def customer_resource(row: Mapping[str, Any]) -> dict[str, Any]:
+def customer_resource(row: Record) -> dict[str, Any]:
     return {
         "id": row["id"],
         "public_id": row["public_id"],
@@ -36,7 +36,7 @@ def customer_resource(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def display_name(row: Mapping[str, Any]) -> str:
+def display_name(row: Record) -> str:
     """How an invoice names its receiver: the company, else the person."""
     if row["company_name"]:
         return str(row["company_name"])

@@ -1,12 +1,10 @@
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 import orjson
 from sqlalchemy import RowMapping
 
 from invoicing.core.ids import new_public_id
-from invoicing.core.repository import TenantScopedRepository
+from invoicing.core.repository import Record, TenantScopedRepository
 from invoicing.events.tables import invoice_events
 
 
@@ -24,7 +22,7 @@ class EventRepository(TenantScopedRepository):
         actor: str,
         request_id: str | None,
         at: datetime,
-        data: Mapping[str, Any] | None = None,
+        data: Record | None = None,
     ) -> None:
         await self.connection.execute(
             self.insert_values(

@@ -1,12 +1,12 @@
-from collections.abc import Mapping
 from typing import Any
 
 import orjson
 
 from invoicing.core.render import timestamp
+from invoicing.core.repository import Record
 
 
-def event_resource(row: Mapping[str, Any]) -> dict[str, Any]:
+def event_resource(row: Record) -> dict[str, Any]:
     return {
         "id": row["id"],
         "public_id": row["public_id"],

@@ -3,12 +3,13 @@
 Pure computation over rows the service already loaded, so the service functions stay short.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from invoicing.core.errors import Unprocessable
+from invoicing.core.repository import Record
 from invoicing.currencies.catalog import Currency, find_currency
 from invoicing.customers.representation import display_name
 from invoicing.invoices.money import LineInput, amount_in_base_currency, document_totals, line_amounts
@@ -30,7 +31,7 @@ def resolve_currency(code: str) -> Currency:
     return currency
 
 
-def receiver_snapshot(customer: Mapping[str, Any] | None) -> dict[str, Any]:
+def receiver_snapshot(customer: Record | None) -> dict[str, Any]:
     """What the invoice prints about its receiver, copied so later customer edits don't rewrite it."""
     if customer is None:
         return {"receiver_name": None, "receiver_tax_number": None, "receiver_email": None}
@@ -41,7 +42,7 @@ def receiver_snapshot(customer: Mapping[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def line_inputs_from_rows(rows: Sequence[Mapping[str, Any]]) -> list[LineInput]:
+def line_inputs_from_rows(rows: Sequence[Record]) -> list[LineInput]:
     return [
         LineInput(
             name=row["name"],

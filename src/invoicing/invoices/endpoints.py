@@ -29,7 +29,9 @@ def _statuses(text: str | None) -> list[str] | None:
     statuses = [part.strip() for part in text.split(",") if part.strip()]
     unknown = [status for status in statuses if status not in LISTABLE_STATUSES]
     if unknown:
-        raise Unprocessable.field("status", f"Unknown status {', '.join(unknown)}; one of {', '.join(LISTABLE_STATUSES)}.")
+        raise Unprocessable.field(
+            "status", f"Unknown status {', '.join(unknown)}; one of {', '.join(LISTABLE_STATUSES)}."
+        )
     return statuses
 
 

@@ -153,7 +153,7 @@ class LifecycleRefused(Conflict):
             extra={"status": status.value, "action": action.value},
         )
         self.action = action
-        self.status = status
+        self.current_status = status
 
 
 def refusal(action: Action, facts: InvoiceFacts) -> str | None:

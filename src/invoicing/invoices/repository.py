@@ -9,7 +9,7 @@ from sqlalchemy import Label, RowMapping, delete, func, or_, select
 from sqlalchemy.sql import Select
 
 from invoicing.core.ids import new_public_id
-from invoicing.core.repository import TenantScopedRepository
+from invoicing.core.repository import TenantScopedRepository, fetch_one, fetch_optional
 from invoicing.customers.repository import like_pattern
 from invoicing.customers.tables import customers
 from invoicing.invoices.tables import invoice_lines, invoices
@@ -55,14 +55,14 @@ class InvoiceRepository(TenantScopedRepository):
 
     async def insert(self, **values: Any) -> RowMapping:
         statement = self.insert_values(public_id=new_public_id(), **values).returning(invoices)
-        return (await self.connection.execute(statement)).mappings().one()
+        return await fetch_one(self.connection, statement)
 
     async def get(self, invoice_id: int, *, for_update: bool = False) -> InvoiceRow | None:
         """A visible (not deleted) invoice with its customer; `for_update` locks the row."""
         statement = self._with_customer().where(invoices.c.id == invoice_id)
         if for_update:
             statement = statement.with_for_update(of=invoices)
-        row = (await self.connection.execute(statement)).mappings().first()
+        row = await fetch_optional(self.connection, statement)
         return _split(row) if row is not None else None
 
     async def claim(self, invoice_id: int, *, from_statuses: Iterable[str], **values: Any) -> RowMapping | None:
@@ -77,7 +77,7 @@ class InvoiceRepository(TenantScopedRepository):
             .values(version=invoices.c.version + 1, **values)
             .returning(invoices)
         )
-        return (await self.connection.execute(statement)).mappings().first()
+        return await fetch_optional(self.connection, statement)
 
     async def replace_lines(self, invoice_id: int, lines: Sequence[Mapping[str, Any]]) -> None:
         await self.connection.execute(

@@ -3,10 +3,11 @@
 Built as a plain dict (no pydantic on the way out); the shape tests hold it to the seed.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from invoicing.core.render import day, decimal_text, money_text, timestamp
+from invoicing.core.repository import Record
 from invoicing.currencies.catalog import find_currency
 from invoicing.currencies.representation import currency_resource
 from invoicing.customers.representation import customer_resource
@@ -14,7 +15,7 @@ from invoicing.invoices.lifecycle import STATUS_LABELS, Status, amount_due, avai
 from invoicing.invoices.service import InvoiceView, facts_of
 
 
-def line_resource(row: Mapping[str, Any]) -> dict[str, Any]:
+def line_resource(row: Record) -> dict[str, Any]:
     return {
         "id": row["id"],
         "position": row["position"],

@@ -4,7 +4,6 @@ not found -> input -> lock -> lifecycle guard -> change -> event (same transacti
 Services never commit: the caller's transaction does (the request, or the CLI).
 """
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NoReturn
@@ -15,6 +14,7 @@ from sqlalchemy import RowMapping
 from invoicing.core.clock import utc_now
 from invoicing.core.context import TenantContext
 from invoicing.core.errors import Unprocessable
+from invoicing.core.repository import Record
 from invoicing.customers.service import CustomerNotFound, get_customer
 from invoicing.events.repository import EventRepository
 from invoicing.invoices import drafts
@@ -41,12 +41,12 @@ from invoicing.tenants.repository import TenantRepository
 class InvoiceView:
     """An invoice as read: header, customer and lines."""
 
-    invoice: Mapping[str, Any]
-    customer: Mapping[str, Any] | None
+    invoice: Record
+    customer: Record | None
     lines: list[RowMapping]
 
 
-def facts_of(invoice: Mapping[str, Any]) -> InvoiceFacts:
+def facts_of(invoice: Record) -> InvoiceFacts:
     cancelled_from = invoice["cancelled_from"]
     return InvoiceFacts(
         status=Status(invoice["status"]),
@@ -182,7 +182,11 @@ async def issue_invoice(context: TenantContext, invoice_id: int) -> InvoiceView:
     if issued is None:
         await _refuse_after_race(repository, invoice_id, Action.ISSUE)
     await _record(
-        context, issued, "invoice.issued", from_status=invoice["status"], at=now,
+        context,
+        issued,
+        "invoice.issued",
+        from_status=invoice["status"],
+        at=now,
         data={"document_number": issued["document_number"]},
     )
     return await get_invoice(context, invoice_id)
@@ -222,12 +226,12 @@ async def _load(repository: InvoiceRepository, invoice_id: int, *, for_update: b
 
 async def _record(
     context: TenantContext,
-    invoice: Mapping[str, Any],
+    invoice: Record,
     event_type: str,
     *,
     from_status: str | None,
     at: datetime,
-    data: Mapping[str, Any] | None = None,
+    data: Record | None = None,
 ) -> None:
     """The change's one event; its sequence is the invoice's new version."""
     await EventRepository(context.connection, context.tenant_id).append(
@@ -287,7 +291,7 @@ async def _customer(context: TenantContext, customer_id: int | None) -> RowMappi
         ) from None
 
 
-def _refuse_cleared(changes: Mapping[str, Any], *keys: str) -> None:
+def _refuse_cleared(changes: Record, *keys: str) -> None:
     for key in keys:
         if key in changes and changes[key] is None:
             raise Unprocessable.field(key, f"{key} cannot be cleared.")
@@ -300,4 +304,3 @@ def _check_dates(issue_date: date | None, due_date: date | None) -> None:
 
 def _today_in(timezone: str) -> date:
     return datetime.now(ZoneInfo(timezone)).date()
-

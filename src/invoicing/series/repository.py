@@ -5,7 +5,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from invoicing.core.ids import new_public_id
-from invoicing.core.repository import TenantScopedRepository
+from invoicing.core.repository import TenantScopedRepository, fetch_all, fetch_one, fetch_optional
 from invoicing.series.tables import series, series_counters
 
 
@@ -14,18 +14,17 @@ class SeriesRepository(TenantScopedRepository):
 
     async def insert(self, **values: Any) -> RowMapping:
         statement = self.insert_values(public_id=new_public_id(), **values).returning(series)
-        return (await self.connection.execute(statement)).mappings().one()
+        return await fetch_one(self.connection, statement)
 
     async def list(self) -> list[RowMapping]:
-        return list((await self.connection.execute(self.select_from_table().order_by(series.c.id))).mappings())
+        return await fetch_all(self.connection, self.select_from_table().order_by(series.c.id))
 
     async def by_name(self, name: str) -> RowMapping | None:
-        result = await self.connection.execute(self.select_from_table().where(series.c.name == name))
-        return result.mappings().first()
+        return await fetch_optional(self.connection, self.select_from_table().where(series.c.name == name))
 
     async def default(self) -> RowMapping | None:
         statement = self.select_from_table().where(series.c.is_default.is_(True)).order_by(series.c.id).limit(1)
-        return (await self.connection.execute(statement)).mappings().first()
+        return await fetch_optional(self.connection, statement)
 
     async def clear_default(self) -> None:
         await self.connection.execute(self.update_table().values(is_default=False))
@@ -37,14 +36,12 @@ class SeriesRepository(TenantScopedRepository):
         lock it takes (PostgreSQL) or the write lock already held (SQLite) makes concurrent
         issuers wait in turn. If the caller rolls back, the number is given back: no gaps.
         """
-        insert = postgresql_insert if self.connection.dialect.name == "postgresql" else sqlite_insert
-        statement = insert(series_counters).values(
-            tenant_id=self.tenant_id, series_id=series_id, year=year, last_number=1
-        )
-        statement = statement.on_conflict_do_update(
-            index_elements=[series_counters.c.tenant_id, series_counters.c.series_id, series_counters.c.year],
-            set_={"last_number": series_counters.c.last_number + 1},
-        ).returning(series_counters.c.last_number)
-        return int((await self.connection.execute(statement)).scalar_one())
-
-
+        values = {"tenant_id": self.tenant_id, "series_id": series_id, "year": year, "last_number": 1}
+        conflict_target = [series_counters.c.tenant_id, series_counters.c.series_id, series_counters.c.year]
+        increment = {"last_number": series_counters.c.last_number + 1}
+        if self.connection.dialect.name == "postgresql":
+            statement: Any = postgresql_insert(series_counters).values(**values)
+        else:
+            statement = sqlite_insert(series_counters).values(**values)
+        upsert = statement.on_conflict_do_update(index_elements=conflict_target, set_=increment)
+        return int((await self.connection.execute(upsert.returning(series_counters.c.last_number))).scalar_one())

@@ -3,6 +3,7 @@ from typing import Any
 from sqlalchemy import RowMapping, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from invoicing.core.repository import fetch_all, fetch_one, fetch_optional
 from invoicing.tenants.tables import tenants
 
 
@@ -13,15 +14,15 @@ class TenantRepository:
         self.connection = connection
 
     async def insert(self, **values: Any) -> RowMapping:
-        return (await self.connection.execute(insert(tenants).values(**values).returning(tenants))).mappings().one()
+        return await fetch_one(self.connection, insert(tenants).values(**values).returning(tenants))
 
     async def get(self, tenant_id: int) -> RowMapping | None:
-        result = await self.connection.execute(select(tenants).where(tenants.c.id == tenant_id))
-        return result.mappings().first()
+        return await fetch_optional(self.connection, select(tenants).where(tenants.c.id == tenant_id))
 
     async def by_name(self, name: str) -> RowMapping | None:
-        result = await self.connection.execute(select(tenants).where(tenants.c.name == name).order_by(tenants.c.id))
-        return result.mappings().first()
+        return await fetch_optional(
+            self.connection, select(tenants).where(tenants.c.name == name).order_by(tenants.c.id)
+        )
 
     async def all(self) -> list[RowMapping]:
-        return list((await self.connection.execute(select(tenants).order_by(tenants.c.id))).mappings())
+        return await fetch_all(self.connection, select(tenants).order_by(tenants.c.id))

@@ -61,7 +61,7 @@ def upgrade() -> None:
     id_type = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
     op.create_table(
         "tenants",
-        sa.Column("id", id_type, sa.Identity() if _postgresql() else None, primary_key=True),
+        sa.Column("id", id_type, *([sa.Identity()] if _postgresql() else []), primary_key=True),
         sa.Column("public_id", sa.String(24), nullable=False, unique=True),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("tax_number", sa.String(32)),
@@ -179,9 +179,7 @@ def upgrade() -> None:
             tenant_fk("customer_id", "customers"),
             tenant_fk("series_id", "series"),
             # The database itself refuses a duplicate number, whatever the application does.
-            sa.UniqueConstraint(
-                "tenant_id", "series_id", "number_year", "number_sequence", name="uq_invoices_number"
-            ),
+            sa.UniqueConstraint("tenant_id", "series_id", "number_year", "number_sequence", name="uq_invoices_number"),
         ],
     )
     op.create_index("ix_invoices_tenant_id_customer_id", "invoices", ["tenant_id", "customer_id"])

@@ -1,0 +1,175 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL.
+
+Tests isolate themselves by tenant: each makes its own with `make_tenant`, so nothing needs
+truncating and the suite exercises tenant scoping all the time. PostgreSQL tests skip (with the
+reason in the summary) only when no server is reachable and CI is unset; under CI they fail.
+"""
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from invoicing.app import create_app
+from invoicing.auth.scopes import ALL_SCOPES
+from invoicing.auth.service import create_token
+from invoicing.config import Settings
+from invoicing.core.db import create_engine, transaction
+from invoicing.core.migrate import upgrade
+from invoicing.tenants.service import create_tenant
+
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _postgres_reachable() -> str | None:
+    async def probe() -> None:
+        connection = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=3)
+        await connection.close()
+
+    try:
+        asyncio.run(probe())
+    except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+async def _admin(sql: str) -> None:
+    connection = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=10)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'invoicing.db'}"
+        upgrade(url)
+        yield url
+        return
+    problem = _postgres_reachable()
+    if problem is not None:
+        message = f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL} ({problem})"
+        if IN_CI:
+            pytest.fail(f"{message}; CI requires the PostgreSQL suite")
+        pytest.skip(f"{message}: PostgreSQL tests skipped")
+    name = f"invoicing_test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def backend(database_url: str) -> str:
+    return "postgresql" if database_url.startswith("postgresql") else "sqlite"
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url, pool_size=20)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url)
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings, engine: AsyncEngine) -> FastAPI:
+    application = create_app(settings)
+    application.state.engine = engine  # ASGITransport does not run the lifespan
+    return application
+
+
+@pytest.fixture(scope="session")
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=60) as http:
+        yield http
+
+
+@dataclass(frozen=True)
+class Tenant:
+    id: int
+    public_id: str
+    token: str
+    client: httpx.AsyncClient
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}", "X-Tenant": str(self.id)}
+
+    async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return await self.client.request(method, f"/api/v1{path}", headers=headers, **kwargs)
+
+    async def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("GET", path, **kwargs)
+
+    async def post(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("POST", path, **kwargs)
+
+    async def patch(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("PATCH", path, **kwargs)
+
+    async def create_customer(self, **fields: Any) -> dict[str, Any]:
+        response = await self.post("/customers", json={"first_name": "Ada", "last_name": "Lovelace", **fields})
+        assert response.status_code == 201, response.text
+        return dict(response.json()["data"])
+
+    async def create_draft(self, **fields: Any) -> dict[str, Any]:
+        if "customer_id" not in fields:
+            fields["customer_id"] = (await self.create_customer())["id"]
+        fields.setdefault("lines", [{"name": "Work", "quantity": "2", "unit_price": "50.00", "vat_rate_percent": "20"}])
+        response = await self.post("/invoices", json=fields)
+        assert response.status_code == 201, response.text
+        return dict(response.json()["data"])
+
+    async def issue(self, invoice_id: int) -> dict[str, Any]:
+        response = await self.post(f"/invoices/{invoice_id}/issue")
+        assert response.status_code == 200, response.text
+        return dict(response.json()["data"])
+
+
+async def new_tenant(
+    engine: AsyncEngine,
+    client: httpx.AsyncClient,
+    *,
+    name: str = "Test tenant",
+    currency: str = "TRY",
+    scopes: tuple[str, ...] = ALL_SCOPES,
+) -> Tenant:
+    async with transaction(engine, write=True) as connection:
+        row = await create_tenant(connection, name=name, base_currency=currency, tax_number="1234567890")
+        token = await create_token(connection, tenant_id=row["id"], scopes=scopes, expires_in=None)
+    return Tenant(id=row["id"], public_id=row["public_id"], token=token.token, client=client)
+
+
+@pytest.fixture
+async def tenant(engine: AsyncEngine, client: httpx.AsyncClient) -> Tenant:
+    return await new_tenant(engine, client, name="Tenant A")
+
+
+@pytest.fixture
+async def other_tenant(engine: AsyncEngine, client: httpx.AsyncClient) -> Tenant:
+    return await new_tenant(engine, client, name="Tenant B")
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
