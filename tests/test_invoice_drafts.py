@@ -39,7 +39,7 @@ async def test_issuing_twice_is_refused_with_the_lifecycle_code(tenant: Tenant) 
     body = response.json()
     assert response.headers["content-type"] == "application/problem+json"
     assert body["code"] == "invoice_not_draft"
-    assert body["status"] == "issued"
+    assert body["invoice_status"] == "issued"
 
 
 async def test_a_draft_without_lines_cannot_be_issued(tenant: Tenant) -> None:
@@ -54,7 +54,10 @@ async def test_editing_a_draft_recomputes_totals_and_writes_an_event(tenant: Ten
     draft = await tenant.create_draft()
     response = await tenant.patch(
         f"/invoices/{draft['id']}",
-        json={"notes": "Revised", "lines": [{"name": "X", "quantity": "3", "unit_price": "10", "vat_rate_percent": "10"}]},
+        json={
+            "notes": "Revised",
+            "lines": [{"name": "X", "quantity": "3", "unit_price": "10", "vat_rate_percent": "10"}],
+        },
     )
     assert response.status_code == 200, response.text
     updated = response.json()["data"]
@@ -91,3 +94,11 @@ async def test_the_list_filters_by_status_and_text(tenant: Tenant) -> None:
     assert [item["id"] for item in only_issued] == [issued["id"]]
     blue = (await tenant.get("/invoices", params={"q": "BLUE"})).json()["data"]
     assert [item["id"] for item in blue] == [draft["id"]]
+
+
+async def test_a_json_number_with_more_digits_than_a_float_holds_arrives_exactly(tenant: Tenant) -> None:
+    # As a binary float, 999999999999.9997 would become 999999999999.9998.
+    raw = '{"lines": [{"name": "X", "quantity": 1, "unit_price": 999999999999.9997, "vat_rate_percent": 0}]}'
+    response = await tenant.post("/invoices", content=raw, headers={"Content-Type": "application/json"})
+    assert response.status_code == 201, response.text
+    assert response.json()["data"]["lines"][0]["unit_price"] == "999999999999.9997"

@@ -13,7 +13,7 @@ from invoicing.core.db import create_engine
 from invoicing.core.problems import install_problem_handlers, problem
 from invoicing.core.request_context import RequestContextMiddleware
 from invoicing.core.responses import ProblemResponse
-from invoicing.core.routing import ExactJsonRoute
+from invoicing.core.routing import api_router
 from invoicing.currencies.catalog import all_currencies
 from invoicing.currencies.endpoints import router as currencies_router
 from invoicing.customers.endpoints import router as customers_router
@@ -28,8 +28,8 @@ for every change. Every `/api/v1` call needs `Authorization: Bearer <token>` and
 
 
 def primary_api() -> APIRouter:
-    api = APIRouter(route_class=ExactJsonRoute)
-    v1 = APIRouter(prefix="/v1", route_class=ExactJsonRoute)
+    api = api_router()
+    v1 = api_router(prefix="/v1")
     for router in (customers_router, currencies_router, series_router, invoices_router):
         v1.include_router(router)
     api.include_router(oauth_router)

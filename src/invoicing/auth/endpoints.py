@@ -89,16 +89,21 @@ async def issue_token(request: Request) -> JsonResponse:
     if content_type != "application/x-www-form-urlencoded":
         return oauth_error(400, "invalid_request", "Send the form as application/x-www-form-urlencoded.")
     try:
-        form = dict(parse_qsl((await request.body()).decode(), keep_blank_values=True, strict_parsing=False))
+        pairs = parse_qsl((await request.body()).decode(), keep_blank_values=True)
     except UnicodeDecodeError:
         return oauth_error(400, "invalid_request", "The form is not valid UTF-8.")
-    if form.get("grant_type") != "client_credentials":
+    form = dict(pairs)
+    if len(form) != len(pairs):  # RFC 6749 section 3.2: parameters must not repeat
+        return oauth_error(400, "invalid_request", "A parameter is repeated.")
+    if "grant_type" not in form:
+        return oauth_error(400, "invalid_request", "grant_type is required.")
+    if form["grant_type"] != "client_credentials":
         return oauth_error(400, "unsupported_grant_type", "Only grant_type=client_credentials is supported.")
     basic = _basic_credentials(request.headers.get("authorization"))
     if basic is not None and ("client_id" in form or "client_secret" in form):
         return oauth_error(400, "invalid_request", "Authenticate the client one way only.")
     client_id, client_secret = basic or (form.get("client_id", ""), form.get("client_secret", ""))
-    if not client_id or not client_secret:
+    if not client_id or not client_secret or "\x00" in client_id + client_secret:
         return oauth_error(401, "invalid_client", "Client credentials are required.", basic=basic is not None)
     try:
         requested = parse_scopes(form["scope"]) if form.get("scope") else None

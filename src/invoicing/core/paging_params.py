@@ -6,6 +6,8 @@ from fastapi import Query, Request
 
 from invoicing.core.errors import Unprocessable
 
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
+
 Cursor = Annotated[str | None, Query(description="`meta.next_cursor` of the previous page.", max_length=200)]
 Limit = Annotated[int | None, Query(ge=1, description="Page size (default 50, at most the configured maximum, 200).")]
 

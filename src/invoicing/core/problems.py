@@ -41,6 +41,8 @@ def problem(
     if errors:
         body["errors"] = {field: list(messages) for field, messages in errors.items()}
     if extra:
+        clashing = set(extra) & set(body)
+        assert not clashing, f"problem extras would overwrite {clashing}"
         body.update(extra)
     return ProblemResponse(body, status_code=status, headers=dict(headers or {}))
 
@@ -105,8 +107,17 @@ async def handle_http_error(request: Request, exc: Exception) -> ProblemResponse
 
 async def handle_unexpected_error(request: Request, exc: Exception) -> ProblemResponse:
     # Logged with the request id so an operator can find it; the client never sees internals.
-    logger.exception("unhandled error", extra={"request_id": request_id_of(request)})
-    return problem(request, status=500, code="internal_error", detail="An unexpected error occurred.")
+    request_id = request_id_of(request)
+    logger.exception("unhandled error", extra={"request_id": request_id})
+    # Rendered by Starlette's outermost error middleware, outside RequestContextMiddleware,
+    # so the request id header is added here.
+    return problem(
+        request,
+        status=500,
+        code="internal_error",
+        detail="An unexpected error occurred.",
+        headers={"x-request-id": request_id},
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -4,6 +4,7 @@ import re
 import uuid
 
 import orjson
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -81,8 +82,11 @@ class RequestContextMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    """Raised while the app reads the body; FastAPI passes HTTPExceptions through unchanged."""
+
+    def __init__(self) -> None:
+        super().__init__(413, "The request body is too large.")
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Coroutine
 from decimal import Decimal
 from typing import Any
 
-from fastapi import Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
 
 
@@ -19,7 +19,11 @@ def _refuse_constant(name: str) -> Any:
 
 
 def loads_exact(body: bytes | str) -> Any:
-    return json.loads(body, parse_float=Decimal, parse_constant=_refuse_constant)
+    try:
+        return json.loads(body, parse_float=Decimal, parse_constant=_refuse_constant)
+    except (UnicodeDecodeError, RecursionError):
+        # Not UTF-8, or nested deeper than any invoice: malformed JSON, not a server error.
+        raise json.JSONDecodeError("the body is not valid JSON", "", 0) from None
 
 
 class ExactJsonRequest(Request):
@@ -37,3 +41,8 @@ class ExactJsonRoute(APIRoute):
             return await handler(ExactJsonRequest(request.scope, request.receive))
 
         return exact_json_handler
+
+
+def api_router(**options: Any) -> APIRouter:
+    """Every primary-API router: `include_router` does not pass a parent's route class down."""
+    return APIRouter(route_class=ExactJsonRoute, **options)

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 T = TypeVar("T")
 
@@ -13,6 +13,14 @@ class Input(BaseModel):
     """Request bodies: unknown fields are refused, so a typo never passes silently."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def refuse_nul(cls, value: Any) -> Any:
+        # PostgreSQL text cannot hold NUL; SQLite could, so refuse it on both for one behaviour.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("text must not contain the NUL character")
+        return value
 
 
 class Envelope(BaseModel, Generic[T]):

@@ -1,13 +1,12 @@
-from fastapi import APIRouter
-
 from invoicing.auth.dependencies import ReadContext
 from invoicing.core.responses import JsonResponse, envelope
+from invoicing.core.routing import api_router
 from invoicing.core.schemas import AUTHENTICATED, Envelope, problem_responses
 from invoicing.currencies.catalog import all_currencies
 from invoicing.currencies.representation import currency_resource
 from invoicing.currencies.schemas import CurrencyResource
 
-router = APIRouter(prefix="/currencies", tags=["currencies"])
+router = api_router(prefix="/currencies", tags=["currencies"])
 
 
 @router.get(

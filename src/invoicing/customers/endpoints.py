@@ -1,17 +1,18 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 
 from invoicing.auth.dependencies import ReadContext, WriteContext
 from invoicing.core.pagination import decode_cursor, page_meta
-from invoicing.core.paging_params import Cursor, Limit, page_size
+from invoicing.core.paging_params import NO_NUL, Cursor, Limit, page_size
 from invoicing.core.responses import JsonResponse, envelope
+from invoicing.core.routing import api_router
 from invoicing.core.schemas import AUTHENTICATED, Envelope, PageEnvelope, PositiveId, problem_responses
 from invoicing.customers import service
 from invoicing.customers.representation import customer_resource
 from invoicing.customers.schemas import CustomerCreate, CustomerResource, CustomerUpdate
 
-router = APIRouter(prefix="/customers", tags=["customers"])
+router = api_router(prefix="/customers", tags=["customers"])
 
 
 @router.post(
@@ -35,7 +36,9 @@ async def create_customer(body: CustomerCreate, context: WriteContext) -> JsonRe
 async def list_customers(
     request: Request,
     context: ReadContext,
-    q: Annotated[str | None, Query(max_length=200, description="Matches name, email or tax number.")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, pattern=NO_NUL, description="Matches name, email or tax number.")
+    ] = None,
     cursor: Cursor = None,
     limit: Limit = None,
 ) -> JsonResponse:

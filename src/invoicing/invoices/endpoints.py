@@ -3,13 +3,14 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 
 from invoicing.auth.dependencies import ReadContext, WriteContext
 from invoicing.core.errors import Unprocessable
 from invoicing.core.pagination import decode_cursor, page_meta
-from invoicing.core.paging_params import Cursor, Limit, page_size
+from invoicing.core.paging_params import NO_NUL, Cursor, Limit, page_size
 from invoicing.core.responses import JsonResponse, envelope
+from invoicing.core.routing import api_router
 from invoicing.core.schemas import AUTHENTICATED, Envelope, PageEnvelope, PositiveId, problem_responses
 from invoicing.events.representation import event_resource
 from invoicing.invoices import service
@@ -18,7 +19,7 @@ from invoicing.invoices.repository import InvoiceFilter
 from invoicing.invoices.representation import invoice_resource
 from invoicing.invoices.schemas import EventResource, InvoiceCreate, InvoiceResource, InvoiceUpdate
 
-router = APIRouter(prefix="/invoices", tags=["invoices"])
+router = api_router(prefix="/invoices", tags=["invoices"])
 
 LISTABLE_STATUSES = [status.value for status in Status if status is not Status.DELETED]
 
@@ -67,7 +68,9 @@ async def list_invoices(
     ] = "false",
     issue_date_from: Annotated[date | None, Query()] = None,
     issue_date_to: Annotated[date | None, Query()] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Matches number, receiver name or notes.")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, pattern=NO_NUL, description="Matches number, receiver name or notes.")
+    ] = None,
     cursor: Cursor = None,
     limit: Limit = None,
 ) -> JsonResponse:

@@ -7,10 +7,11 @@ what an invoice advertises can never disagree with what the service allows.
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from enum import StrEnum
 
 from invoicing.core.errors import Conflict, NotFound
+from invoicing.invoices.money import MONEY_PRECISION
 
 
 class Status(StrEnum):
@@ -150,7 +151,7 @@ class LifecycleRefused(Conflict):
         super().__init__(
             f"The invoice cannot {action.value.replace('_', ' ')} while it is {STATUS_LABELS[status].lower()}.",
             code=code,
-            extra={"status": status.value, "action": action.value},
+            extra={"invoice_status": status.value, "action": action.value},
         )
         self.action = action
         self.current_status = status
@@ -196,4 +197,5 @@ def amount_due(facts: InvoiceFacts) -> Decimal:
     """Nothing is due on a cancelled or void invoice; otherwise what is left to pay."""
     if facts.status in (Status.CANCELLED, Status.VOID, Status.DELETED):
         return Decimal(0)
-    return facts.amount_payable - facts.amount_paid
+    with localcontext(prec=MONEY_PRECISION):
+        return facts.amount_payable - facts.amount_paid

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
 # Wide enough that no product of bounded inputs (see schemas) is ever rounded before we round it.
-_PRECISION = 60
+MONEY_PRECISION = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +43,12 @@ class DocumentTotals:
 
 def round_money(amount: Decimal, quantum: Decimal) -> Decimal:
     """Half-up (away from zero at .5) to the currency's smallest unit."""
-    with localcontext(prec=_PRECISION):
+    with localcontext(prec=MONEY_PRECISION):
         return amount.quantize(quantum, rounding=ROUND_HALF_UP)
 
 
 def line_amounts(line: LineInput, quantum: Decimal) -> LineAmounts:
-    with localcontext(prec=_PRECISION):
+    with localcontext(prec=MONEY_PRECISION):
         gross = line.quantity * line.unit_price
         net = round_money(gross - gross * line.discount_percent / HUNDRED, quantum)
         # The shown discount is what makes rounded gross and net agree to the unit.
@@ -58,14 +58,15 @@ def line_amounts(line: LineInput, quantum: Decimal) -> LineAmounts:
 
 
 def document_totals(lines: Iterable[LineAmounts], quantum: Decimal) -> DocumentTotals:
-    tax_exclusive = round_money(ZERO, quantum)
-    tax_total = round_money(ZERO, quantum)
-    for line in lines:
-        tax_exclusive += line.net
-        tax_total += line.tax
-    return DocumentTotals(tax_exclusive=tax_exclusive, tax_total=tax_total, payable=tax_exclusive + tax_total)
+    with localcontext(prec=MONEY_PRECISION):
+        tax_exclusive = round_money(ZERO, quantum)
+        tax_total = round_money(ZERO, quantum)
+        for line in lines:
+            tax_exclusive += line.net
+            tax_total += line.tax
+        return DocumentTotals(tax_exclusive=tax_exclusive, tax_total=tax_total, payable=tax_exclusive + tax_total)
 
 
 def amount_in_base_currency(amount: Decimal, exchange_rate: Decimal, base_quantum: Decimal) -> Decimal:
-    with localcontext(prec=_PRECISION):
+    with localcontext(prec=MONEY_PRECISION):
         return round_money(amount * exchange_rate, base_quantum)

@@ -2,7 +2,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, field_validator
 
 from invoicing.core.schemas import Input, PositiveId
 from invoicing.currencies.schemas import CurrencyResource
@@ -42,11 +42,13 @@ class InvoiceFields(Input):
     exchange_rate: ExchangeRate | None = Field(default=None, description="To the tenant's currency; default 1.")
     lines: list[LineIn] | None = Field(default=None, max_length=MAX_LINES)
 
-    @model_validator(mode="after")
-    def due_after_issue(self) -> "InvoiceFields":
-        if self.issue_date and self.due_date and self.due_date < self.issue_date:
+    @field_validator("due_date")
+    @classmethod
+    def due_after_issue(cls, due_date: date | None, info: ValidationInfo) -> date | None:
+        issue_date = info.data.get("issue_date")
+        if issue_date and due_date and due_date < issue_date:
             raise ValueError("due_date cannot be before issue_date")
-        return self
+        return due_date
 
 
 class InvoiceCreate(InvoiceFields):

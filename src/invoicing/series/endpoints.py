@@ -1,16 +1,16 @@
 from typing import Any
 
-from fastapi import APIRouter
 from sqlalchemy import RowMapping
 
 from invoicing.auth.dependencies import ReadContext, WriteContext
 from invoicing.core.render import timestamp
 from invoicing.core.responses import JsonResponse, envelope
+from invoicing.core.routing import api_router
 from invoicing.core.schemas import AUTHENTICATED, Envelope, problem_responses
 from invoicing.series import service
 from invoicing.series.schemas import SeriesCreate, SeriesResource
 
-router = APIRouter(prefix="/series", tags=["series"])
+router = api_router(prefix="/series", tags=["series"])
 
 
 def series_resource(row: RowMapping) -> dict[str, Any]:
