@@ -85,3 +85,9 @@ def test_demo_seeds_once_and_prints_a_working_curl_line(database: str) -> None:
         listed = http.get("/api/v1/invoices", params={"limit": 200}, headers=headers).json()["data"]
     statuses = sorted(invoice["status"] for invoice in listed)
     assert statuses == ["draft"] * 3 + ["issued"] * 3
+
+
+def test_commands_on_an_unmigrated_database_say_to_migrate_first(database: str) -> None:
+    result = CliRunner().invoke(main, ["tenant", "list"])
+    assert result.exit_code != 0
+    assert "Run `invoicing migrate` first" in result.output

@@ -102,3 +102,15 @@ async def test_a_json_number_with_more_digits_than_a_float_holds_arrives_exactly
     response = await tenant.post("/invoices", content=raw, headers={"Content-Type": "application/json"})
     assert response.status_code == 201, response.text
     assert response.json()["data"]["lines"][0]["unit_price"] == "999999999999.9997"
+
+
+async def test_changing_the_document_class_of_a_draft_takes_that_class_default_profile(tenant: Tenant) -> None:
+    draft = await tenant.create_draft()
+    assert (draft["document_class"], draft["profile_id"]) == ("e_archive", "EARSIVFATURA")
+    response = await tenant.patch(f"/invoices/{draft['id']}", json={"document_class": "e_invoice"})
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["profile_id"] == "TEMELFATURA"
+    explicit = await tenant.patch(
+        f"/invoices/{draft['id']}", json={"document_class": "e_invoice", "profile_id": "TICARIFATURA"}
+    )
+    assert explicit.json()["data"]["profile_id"] == "TICARIFATURA"

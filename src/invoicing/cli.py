@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from invoicing.auth import service as auth
@@ -34,6 +35,10 @@ def run(work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
         return asyncio.run(main())
     except DomainError as error:
         raise click.ClickException(f"{error.detail} ({error.error_code})") from None
+    except (OperationalError, ProgrammingError) as error:
+        raise click.ClickException(
+            f"The database is not ready ({error.orig}). Run `invoicing migrate` first, and check DATABASE_URL."
+        ) from None
 
 
 def emit(as_json: bool, payload: dict[str, Any] | list[dict[str, Any]], text: str) -> None:
@@ -217,7 +222,9 @@ def demo(base_url: str | None, as_json: bool) -> None:
 
     settings = get_settings()
     result = run(ensure_demo)
-    base = base_url or f"http://{settings.host}:{settings.port}"
+    # A server bound to every interface is still reached locally at the loopback address.
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host  # noqa: S104
+    base = base_url or f"http://{host}:{settings.port}"
     curl = f"curl -s {base}/api/v1/invoices -H 'Authorization: Bearer {result.token}' -H 'X-Tenant: {result.tenant_id}'"
     payload = {
         "tenant_id": result.tenant_id,

@@ -24,7 +24,6 @@ class Settings(BaseSettings):
     default_page_size: int = Field(default=50, ge=1)
     max_page_size: int = Field(default=200, ge=1)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
-    max_lines_per_invoice: int = Field(default=500, ge=1)
 
 
 @lru_cache(maxsize=1)

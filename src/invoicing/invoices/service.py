@@ -116,6 +116,8 @@ async def update_draft(context: TenantContext, invoice_id: int, data: InvoiceUpd
     for key in ("document_class", "document_type", "profile_id", "exchange_rate"):
         if changes.get(key) is not None:
             values[key] = changes[key]
+    if "document_class" in values and "profile_id" not in values:
+        values["profile_id"] = DEFAULT_PROFILE_BY_CLASS[values["document_class"]]
     if "series_name" in changes:
         series = await _series(context, changes["series_name"])
         values.update(series_id=series["id"], series_name=series["name"])

@@ -1,0 +1,118 @@
+# Everything runs from one virtualenv (.venv), installed from the hash-locked requirements.
+#
+#   make run    set up, migrate, seed the demo tenant, serve on http://127.0.0.1:8000
+#   make test   set up and run the whole test suite
+#   make lint   ruff check, ruff format --check, mypy
+#
+# HOST, PORT, DATABASE_URL (and the other settings in .env.example) come from the
+# environment or from .env, e.g. `PORT=8080 make run`.
+
+# Python 3.11 is required: python3.11 if it is on PATH, else python3 (checked below).
+PYTHON ?= $(shell command -v python3.11 >/dev/null 2>&1 && echo python3.11 || echo python3)
+UV_VERSION ?= 0.13.8
+# Extra arguments for uv pip compile, e.g. `make lock LOCK_ARGS=--upgrade`.
+LOCK_ARGS ?=
+# Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-k drafts -x"`.
+PYTEST_ARGS ?=
+
+VENV := .venv
+BIN := $(VENV)/bin
+VENV_PYTHON := $(BIN)/python
+# Touched after a successful install; anything newer than it means "install again".
+STAMP := $(VENV)/.installed
+UV_STAMP := $(VENV)/.uv-$(UV_VERSION)
+INVOICING := $(BIN)/invoicing
+
+.DEFAULT_GOAL := help
+.PHONY: help setup run serve migrate demo test lint format lock clean clean-db
+
+help:
+	@echo "make run       set up, migrate, seed the demo tenant (first run only) and serve"
+	@echo "               on http://\$${HOST:-127.0.0.1}:\$${PORT:-8000}"
+	@echo "make test      run the whole test suite (PostgreSQL tests need a server; see README)"
+	@echo "make lint      ruff check, ruff format --check, mypy"
+	@echo "make format    ruff format + ruff check --fix"
+	@echo "make migrate   create or upgrade the database schema (DATABASE_URL)"
+	@echo "make demo      seed the demo tenant if missing; print a fresh token and a curl line"
+	@echo "make serve     serve without migrating or seeding"
+	@echo "make setup     create .venv and install from requirements-dev.lock"
+	@echo "make lock      regenerate requirements.lock and requirements-dev.lock with uv $(UV_VERSION)"
+	@echo "make clean     remove .venv and caches (keeps the database in var/)"
+	@echo "make clean-db  remove the default SQLite database (var/invoicing.db)"
+
+# -- setup --------------------------------------------------------------------------------
+
+$(VENV_PYTHON):
+	@command -v $(PYTHON) >/dev/null 2>&1 || { \
+		echo "error: '$(PYTHON)' not found. Python 3.11 is required;" \
+		     "install it or run: make <target> PYTHON=/path/to/python3.11" >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { \
+		echo "error: Python 3.11 is required, but '$(PYTHON)' is Python" \
+		     "$$($(PYTHON) -c 'import platform; print(platform.python_version())')." \
+		     "Install 3.11 or run: make <target> PYTHON=/path/to/python3.11" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements-dev.lock requirements.lock pyproject.toml | $(VENV_PYTHON)
+	@$(VENV_PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { \
+		echo "error: $(VENV) was not made with Python 3.11; run 'make clean' and try again." >&2; exit 1; }
+	$(VENV_PYTHON) -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(VENV_PYTHON) -m pip install --quiet --no-deps -e .
+	@touch $@
+
+setup: $(STAMP)
+
+# -- running ------------------------------------------------------------------------------
+
+migrate: $(STAMP)
+	$(INVOICING) migrate
+
+# `invoicing demo` is idempotent: it seeds only when the demo tenant is missing, and prints
+# a curl line for http://HOST:PORT, read from the same settings as `invoicing serve`.
+demo: migrate
+	$(INVOICING) demo
+
+serve: $(STAMP)
+	exec $(INVOICING) serve
+
+run: $(STAMP)
+	$(INVOICING) migrate
+	$(INVOICING) demo
+	exec $(INVOICING) serve
+
+# -- checks -------------------------------------------------------------------------------
+
+test: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# All three run even when one fails, so a single pass shows every problem.
+lint: $(STAMP)
+	@status=0; \
+	echo "$(BIN)/ruff check ."; $(BIN)/ruff check . || status=1; \
+	echo "$(BIN)/ruff format --check ."; $(BIN)/ruff format --check . || status=1; \
+	echo "$(BIN)/mypy"; $(BIN)/mypy || status=1; \
+	exit $$status
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# -- dependencies -------------------------------------------------------------------------
+
+$(UV_STAMP): | $(VENV_PYTHON)
+	$(VENV_PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
+	@rm -f $(VENV)/.uv-*
+	@touch $@
+
+lock: $(UV_STAMP)
+	$(BIN)/uv pip compile --quiet pyproject.toml --python-version 3.11 --generate-hashes $(LOCK_ARGS) -o requirements.lock
+	$(BIN)/uv pip compile --quiet pyproject.toml --extra dev --python-version 3.11 --generate-hashes $(LOCK_ARGS) \
+		-o requirements-dev.lock
+
+# -- cleaning -----------------------------------------------------------------------------
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist src/*.egg-info
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +
+
+clean-db:
+	rm -f var/invoicing.db var/invoicing.db-wal var/invoicing.db-shm
