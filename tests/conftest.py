@@ -17,6 +17,7 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from invoicing.app import create_app
@@ -25,6 +26,7 @@ from invoicing.auth.service import create_token
 from invoicing.config import Settings
 from invoicing.core.db import create_engine, transaction
 from invoicing.core.migrate import upgrade
+from invoicing.core.tables import metadata
 from invoicing.tenants.service import create_tenant
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -170,6 +172,20 @@ async def tenant(engine: AsyncEngine, client: httpx.AsyncClient) -> Tenant:
 @pytest.fixture
 async def other_tenant(engine: AsyncEngine, client: httpx.AsyncClient) -> Tenant:
     return await new_tenant(engine, client, name="Tenant B")
+
+
+def tenant_owned_tables() -> list[Table]:
+    return [table for table in metadata.sorted_tables if "tenant_id" in table.c]
+
+
+async def rows_of(engine: AsyncEngine, tenant_id: int) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row the tenant owns (invoices, lines, events, customers, series...), in key order."""
+    async with transaction(engine, write=False) as connection:
+        snapshot = {}
+        for table in tenant_owned_tables():
+            statement = select(table).where(table.c.tenant_id == tenant_id).order_by(*table.primary_key.columns)
+            snapshot[table.name] = [tuple(row) for row in await connection.execute(statement)]
+        return snapshot
 
 
 FIXTURES = Path(__file__).parent / "fixtures"

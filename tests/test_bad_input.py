@@ -10,13 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from invoicing.config import Settings
-from invoicing.core.db import transaction
-from invoicing.core.tables import metadata
-from tests.conftest import Tenant
+from tests.conftest import Tenant, rows_of
 
 MAX_BODY_BYTES = 1_048_576  # Settings.max_body_bytes, the default the test app runs with
 PROBLEM_KEYS = {"type", "title", "status", "detail", "code", "request_id", "success"}
@@ -224,20 +221,6 @@ CASES = [
         headers=JSON,
     ),
 ]
-
-
-def tenant_owned_tables() -> list[Table]:
-    return [table for table in metadata.sorted_tables if "tenant_id" in table.c]
-
-
-async def rows_of(engine: AsyncEngine, tenant_id: int) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row the tenant owns (invoices, lines, events, customers, series...), in key order."""
-    async with transaction(engine, write=False) as connection:
-        snapshot = {}
-        for table in tenant_owned_tables():
-            statement = select(table).where(table.c.tenant_id == tenant_id).order_by(*table.primary_key.columns)
-            snapshot[table.name] = [tuple(row) for row in await connection.execute(statement)]
-        return snapshot
 
 
 async def prepare(tenant: Tenant, path: str) -> str:

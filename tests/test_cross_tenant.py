@@ -23,14 +23,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
-from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from invoicing.app import create_app
 from invoicing.config import Settings
-from invoicing.core.db import transaction
-from invoicing.core.tables import metadata
-from tests.conftest import Tenant
+from tests.conftest import Tenant, rows_of
 
 THIS_FILE = "tests/test_cross_tenant.py"
 API_PREFIX = "/api/v1"
@@ -177,19 +174,6 @@ def test_the_tables_describe_only_routes_that_exist() -> None:
 
 
 # -- rows, to prove nothing of the other tenant changed ------------------------------------------
-
-
-def tenant_owned_tables() -> list[Table]:
-    return [table for table in metadata.sorted_tables if "tenant_id" in table.c]
-
-
-async def rows_of(engine: AsyncEngine, tenant_id: int) -> dict[str, list[tuple[Any, ...]]]:
-    async with transaction(engine, write=False) as connection:
-        snapshot = {}
-        for table in tenant_owned_tables():
-            statement = select(table).where(table.c.tenant_id == tenant_id).order_by(*table.primary_key.columns)
-            snapshot[table.name] = [tuple(row) for row in await connection.execute(statement)]
-        return snapshot
 
 
 def without_echoed_ids(body: Any, ids: Ids) -> Any:

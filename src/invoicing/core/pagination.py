@@ -2,8 +2,12 @@
 
 import base64
 import binascii
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from invoicing.core.errors import Unprocessable
+
+T = TypeVar("T")
 
 
 def encode_cursor(last_id: int) -> str:
@@ -23,11 +27,10 @@ def decode_cursor(cursor: str | None) -> int | None:
         raise Unprocessable.field("cursor", "The cursor is not one this API returned.", code="invalid_cursor") from None
 
 
-def page_meta(rows_fetched: int, limit: int, last_id: int | None) -> dict[str, object]:
-    """Callers fetch `limit + 1` rows; the extra one only tells whether another page exists."""
-    has_more = rows_fetched > limit
-    return {
-        "limit": limit,
-        "next_cursor": encode_cursor(last_id) if has_more and last_id else None,
-        "has_more": has_more,
-    }
+def cut_page(fetched: Sequence[T], limit: int, id_of: Callable[[T], int]) -> tuple[Sequence[T], dict[str, object]]:
+    """The page to show and its `meta`, from the `limit + 1` rows a repository fetched: the
+    extra row is never shown, it only tells that another page exists."""
+    shown = fetched[:limit]
+    has_more = len(fetched) > limit
+    next_cursor = encode_cursor(id_of(shown[-1])) if has_more and shown else None
+    return shown, {"limit": limit, "next_cursor": next_cursor, "has_more": has_more}

@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import Query, Request
 
 from invoicing.auth.dependencies import ReadContext, WriteContext
-from invoicing.core.pagination import decode_cursor, page_meta
+from invoicing.core.pagination import cut_page, decode_cursor
 from invoicing.core.paging_params import NO_NUL, Cursor, Limit, page_size
 from invoicing.core.responses import JsonResponse, envelope
 from invoicing.core.routing import api_router
@@ -46,8 +46,7 @@ async def list_customers(
     rows = await service.list_customers(
         context.connection, tenant_id=context.tenant_id, search=q, after_id=decode_cursor(cursor), limit=size
     )
-    shown = rows[:size]
-    meta = page_meta(len(rows), size, shown[-1]["id"] if shown else None)
+    shown, meta = cut_page(rows, size, lambda row: int(row["id"]))
     return JsonResponse(envelope([customer_resource(row) for row in shown], meta=meta))
 
 

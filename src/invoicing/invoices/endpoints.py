@@ -7,7 +7,7 @@ from fastapi import Query, Request
 
 from invoicing.auth.dependencies import ReadContext, WriteContext
 from invoicing.core.errors import Unprocessable
-from invoicing.core.pagination import decode_cursor, page_meta
+from invoicing.core.pagination import cut_page, decode_cursor
 from invoicing.core.paging_params import NO_NUL, Cursor, Limit, page_size
 from invoicing.core.responses import JsonResponse, envelope
 from invoicing.core.routing import api_router
@@ -84,8 +84,7 @@ async def list_invoices(
         search=q,
     )
     views = await service.list_invoices(context, filters, after_id=decode_cursor(cursor), limit=size)
-    shown = views[:size]
-    meta = page_meta(len(views), size, shown[-1].invoice["id"] if shown else None)
+    shown, meta = cut_page(views, size, lambda view: int(view.invoice["id"]))
     return JsonResponse(envelope([invoice_resource(view) for view in shown], meta=meta))
 
 
