@@ -49,8 +49,8 @@ def _before_cancel(facts: InvoiceFacts) -> str:
 
 Outcome = str | Callable[[InvoiceFacts], str]
 
-# SPEC 3, row by row ("refused with" codes are 409s). Send from a draft issues it first; that is
-# the issue transition's own change, so `send` itself leaves the status as it finds it.
+# SPEC 3, row by row ("refused with" codes are 409s). Send from a draft issues it first, in the
+# same change: the draft leaves as `issued`.
 TABLE: dict[str, dict[str, Outcome]] = {
     "update": {
         "draft": SAME,
@@ -69,7 +69,7 @@ TABLE: dict[str, dict[str, Outcome]] = {
         "void": "invoice_not_draft",
     },
     "send": {
-        "draft": SAME,
+        "draft": "issued",
         "issued": SAME,
         "partially_paid": SAME,
         "paid": SAME,

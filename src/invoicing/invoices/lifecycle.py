@@ -70,10 +70,15 @@ def _state_before_cancel(facts: InvoiceFacts) -> Status:
     return facts.cancelled_from or Status.ISSUED
 
 
+def _sent_state(facts: InvoiceFacts) -> Status:
+    return Status.ISSUED if facts.status is Status.DRAFT else facts.status
+
+
 @dataclass(frozen=True, slots=True)
 class Transition:
     allowed_from: frozenset[Status]
     event_type: str
+    message: str  # what a client shows its user when the action succeeded
     refusal: str  # the stable code when the current state is not allowed
     refusal_by_state: Mapping[Status, str] = field(default_factory=dict)
     # Where the action leads: a fixed state, a function of the facts, or None (status unchanged).
@@ -88,29 +93,35 @@ LIFECYCLE: Mapping[Action, Transition] = {
     Action.UPDATE: Transition(
         allowed_from=frozenset({Status.DRAFT}),
         event_type="invoice.updated",
+        message="Invoice updated.",
         refusal="invoice_not_editable",
     ),
     Action.ISSUE: Transition(
         allowed_from=frozenset({Status.DRAFT}),
         event_type="invoice.issued",
+        message="Invoice issued.",
         refusal="invoice_not_draft",
         target=Status.ISSUED,
     ),
     Action.SEND: Transition(
         allowed_from=frozenset({Status.DRAFT, Status.ISSUED, Status.PARTIALLY_PAID, Status.PAID}),
         event_type="invoice.sent",
+        message="Invoice sent.",
         refusal="invoice_not_sendable",
-        # A draft is issued first (its own transition and event), so sending never changes status.
+        # A draft is issued first: it takes its number and becomes issued in the same change.
+        target=_sent_state,
     ),
     Action.RECORD_PAYMENT: Transition(
         allowed_from=_PAYABLE,
         event_type="invoice.payment_recorded",
+        message="Payment recorded.",
         refusal="invoice_not_payable",
         target=_paid_state,
     ),
     Action.CANCEL: Transition(
         allowed_from=_PAYABLE,
         event_type="invoice.cancelled",
+        message="Invoice cancelled.",
         refusal="invoice_not_cancellable",
         refusal_by_state={Status.CANCELLED: "invoice_already_cancelled"},
         target=Status.CANCELLED,
@@ -118,12 +129,14 @@ LIFECYCLE: Mapping[Action, Transition] = {
     Action.REVERT_CANCEL: Transition(
         allowed_from=frozenset({Status.CANCELLED}),
         event_type="invoice.cancel_reverted",
+        message="Invoice cancellation reverted.",
         refusal="invoice_not_cancelled",
         target=_state_before_cancel,
     ),
     Action.VOID: Transition(
         allowed_from=frozenset({Status.ISSUED, Status.CANCELLED}),
         event_type="invoice.voided",
+        message="Invoice voided.",
         refusal="invoice_has_payments",
         refusal_by_state={Status.VOID: "invoice_already_void", Status.DRAFT: "invoice_is_draft"},
         target=Status.VOID,
@@ -132,11 +145,17 @@ LIFECYCLE: Mapping[Action, Transition] = {
     Action.DELETE: Transition(
         allowed_from=frozenset({Status.DRAFT}),
         event_type="invoice.deleted",
+        message="Draft invoice deleted.",
         refusal="invoice_not_draft",
         target=Status.DELETED,
     ),
-    Action.ARCHIVE: Transition(allowed_from=_LIVE, event_type="invoice.archived", refusal="invoice_not_found"),
-    Action.UNARCHIVE: Transition(allowed_from=_LIVE, event_type="invoice.unarchived", refusal="invoice_not_found"),
+    # Idempotent: allowed whatever the flag is; a call that changes nothing writes no event.
+    Action.ARCHIVE: Transition(
+        allowed_from=_LIVE, event_type="invoice.archived", message="Invoice archived.", refusal="invoice_not_found"
+    ),
+    Action.UNARCHIVE: Transition(
+        allowed_from=_LIVE, event_type="invoice.unarchived", message="Invoice unarchived.", refusal="invoice_not_found"
+    ),
 }
 
 

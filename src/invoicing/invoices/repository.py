@@ -65,18 +65,19 @@ class InvoiceRepository(TenantScopedRepository):
         row = await fetch_optional(self.connection, statement)
         return _split(row) if row is not None else None
 
-    async def claim(self, invoice_id: int, *, from_statuses: Iterable[str], **values: Any) -> RowMapping | None:
-        """Apply `values` only if the invoice is still in one of `from_statuses`.
+    async def claim(
+        self, invoice_id: int, *, from_statuses: Iterable[str], expected_version: int | None = None, **values: Any
+    ) -> RowMapping | None:
+        """Apply `values` only if the invoice is still in one of `from_statuses` (and, if given,
+        still at `expected_version`).
 
-        The check and the write are one statement, so of concurrent writers exactly the ones
-        that find the expected state win; `version` moves by one with every change.
+        The check and the write are one statement, so of concurrent writers only those that
+        find the state they expect win; `version` moves by one with every change.
         """
-        statement = (
-            self.update_table()
-            .where(invoices.c.id == invoice_id, invoices.c.status.in_(list(from_statuses)))
-            .values(version=invoices.c.version + 1, **values)
-            .returning(invoices)
-        )
+        statement = self.update_table().where(invoices.c.id == invoice_id, invoices.c.status.in_(list(from_statuses)))
+        if expected_version is not None:
+            statement = statement.where(invoices.c.version == expected_version)
+        statement = statement.values(version=invoices.c.version + 1, **values).returning(invoices)
         return await fetch_optional(self.connection, statement)
 
     async def replace_lines(self, invoice_id: int, lines: Sequence[Mapping[str, Any]]) -> None:

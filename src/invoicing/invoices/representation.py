@@ -12,7 +12,7 @@ from invoicing.currencies.catalog import find_currency
 from invoicing.currencies.representation import currency_resource
 from invoicing.customers.representation import customer_resource
 from invoicing.invoices.lifecycle import STATUS_LABELS, Status, amount_due, available_actions
-from invoicing.invoices.service import InvoiceView, facts_of
+from invoicing.invoices.transitions import InvoiceView, facts_of
 
 
 def line_resource(row: Record) -> dict[str, Any]:

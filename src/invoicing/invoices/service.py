@@ -4,9 +4,8 @@ not found -> input -> lock -> lifecycle guard -> change -> event (same transacti
 Services never commit: the caller's transaction does (the request, or the CLI).
 """
 
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, NoReturn
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import RowMapping
@@ -19,41 +18,14 @@ from invoicing.customers.service import CustomerNotFound, get_customer
 from invoicing.events.repository import EventRepository
 from invoicing.invoices import drafts
 from invoicing.invoices.catalogs import DEFAULT_DOCUMENT_CLASS, DEFAULT_DOCUMENT_TYPE, DEFAULT_PROFILE_BY_CLASS
-from invoicing.invoices.lifecycle import (
-    Action,
-    InvoiceFacts,
-    InvoiceNotFound,
-    LifecycleRefused,
-    Status,
-    allowed_from,
-    guard,
-    next_status,
-)
+from invoicing.invoices.lifecycle import Action, InvoiceNotFound, Status
 from invoicing.invoices.money import ZERO
-from invoicing.invoices.repository import InvoiceFilter, InvoiceRepository, InvoiceRow
+from invoicing.invoices.repository import InvoiceFilter, InvoiceRepository
 from invoicing.invoices.schemas import InvoiceCreate, InvoiceUpdate
+from invoicing.invoices.transitions import InvoiceView, Locked, apply, load, lock_for, record
 from invoicing.series.repository import SeriesRepository
 from invoicing.series.service import format_document_number
 from invoicing.tenants.repository import TenantRepository
-
-
-@dataclass(frozen=True, slots=True)
-class InvoiceView:
-    """An invoice as read: header, customer and lines."""
-
-    invoice: Record
-    customer: Record | None
-    lines: list[RowMapping]
-
-
-def facts_of(invoice: Record) -> InvoiceFacts:
-    cancelled_from = invoice["cancelled_from"]
-    return InvoiceFacts(
-        status=Status(invoice["status"]),
-        amount_payable=invoice["amount_payable"],
-        amount_paid=invoice["amount_paid"],
-        cancelled_from=Status(cancelled_from) if cancelled_from else None,
-    )
 
 
 async def create_draft(context: TenantContext, data: InvoiceCreate) -> InvoiceView:
@@ -97,18 +69,16 @@ async def create_draft(context: TenantContext, data: InvoiceCreate) -> InvoiceVi
         updated_at=now,
     )
     await repository.replace_lines(invoice["id"], priced.rows)
-    await _record(context, invoice, "invoice.created", from_status=None, at=now)
+    await record(context, invoice, "invoice.created", from_status=None, at=now)
     return await get_invoice(context, invoice["id"])
 
 
 async def update_draft(context: TenantContext, invoice_id: int, data: InvoiceUpdate) -> InvoiceView:
     """Replaces the fields sent and recomputes totals. Pre: a draft; else 409 invoice_not_editable."""
-    repository = InvoiceRepository(context.connection, context.tenant_id)
-    current = await _load(repository, invoice_id, for_update=True)
-    guard(Action.UPDATE, facts_of(current.invoice))
+    locked = await lock_for(context, invoice_id, Action.UPDATE)
     changes = data.model_dump(exclude_unset=True, exclude={"lines"})
     _refuse_cleared(changes, "currency", "series_name")
-    invoice = current.invoice
+    invoice = locked.invoice
     tenant = await _tenant(context)
     currency = drafts.resolve_currency(changes.get("currency") or invoice["currency"])
     values: dict[str, Any] = {key: changes[key] for key in ("issue_date", "due_date", "notes") if key in changes}
@@ -127,28 +97,20 @@ async def update_draft(context: TenantContext, invoice_id: int, data: InvoiceUpd
     line_inputs = (
         drafts.line_inputs_from_request(data.lines)
         if data.lines is not None
-        else drafts.line_inputs_from_rows((await repository.lines_for([invoice_id]))[invoice_id])
+        else drafts.line_inputs_from_rows((await locked.repository.lines_for([invoice_id]))[invoice_id])
     )
     priced = drafts.price_lines(
         line_inputs,
         currency=currency,
-        exchange_rate=values.get("exchange_rate", invoice["exchange_rate"]),
+        exchange_rate=values["exchange_rate"] if "exchange_rate" in values else invoice["exchange_rate"],
         base_currency=drafts.resolve_currency(tenant["base_currency"]),
     )
-    now = utc_now()
-    updated = await repository.claim(
-        invoice_id,
-        from_statuses=allowed_from(Action.UPDATE),
-        currency=currency.code,
-        **values,
-        **priced.header,
-        updated_at=now,
-    )
-    if updated is None:
-        await _refuse_after_race(repository, invoice_id, Action.UPDATE)
-    await repository.replace_lines(invoice_id, priced.rows)
-    await _record(context, updated, "invoice.updated", from_status=invoice["status"], at=now)
-    return await get_invoice(context, invoice_id)
+    # Lines first: `apply` reads them back for the response.
+    await locked.repository.replace_lines(invoice_id, priced.rows)
+    values.update(currency=currency.code, **priced.header)
+    view = await apply(context, locked, Action.UPDATE, at=utc_now(), values=values)
+    # The locked view carries the customer from before the change; a new one is read back.
+    return await get_invoice(context, invoice_id) if "customer_id" in changes else view
 
 
 async def issue_invoice(context: TenantContext, invoice_id: int) -> InvoiceView:
@@ -157,46 +119,38 @@ async def issue_invoice(context: TenantContext, invoice_id: int) -> InvoiceView:
     Pre: a draft with a customer and at least one line. The number is taken in this
     transaction, so if anything later fails it is given back.
     """
-    repository = InvoiceRepository(context.connection, context.tenant_id)
-    current = await _load(repository, invoice_id, for_update=True)
-    facts = facts_of(current.invoice)
-    guard(Action.ISSUE, facts)
-    await _refuse_incomplete(repository, current)
+    locked = await lock_for(context, invoice_id, Action.ISSUE)
+    now = utc_now()
+    values = await issuing_values(context, locked, at=now)
+    data = {"document_number": values["document_number"]}
+    return await apply(context, locked, Action.ISSUE, at=now, values=values, data=data)
+
+
+async def issuing_values(context: TenantContext, locked: Locked, *, at: datetime) -> dict[str, Any]:
+    """What issuing a locked draft writes: its number, issue date and receiver snapshot.
+
+    Raises Unprocessable (`invoice_incomplete`) without a customer or lines.
+    """
+    await _refuse_incomplete(locked)
+    invoice = locked.invoice
     tenant = await _tenant(context)
-    invoice = current.invoice
     issue_date = invoice["issue_date"] or _today_in(tenant["timezone"])
     sequence = await SeriesRepository(context.connection, context.tenant_id).next_number(
         invoice["series_id"], issue_date.year
     )
-    now = utc_now()
-    issued = await repository.claim(
-        invoice_id,
-        from_statuses=allowed_from(Action.ISSUE),
-        status=next_status(Action.ISSUE, facts).value,
-        document_number=format_document_number(invoice["series_name"], issue_date.year, sequence),
-        number_year=issue_date.year,
-        number_sequence=sequence,
-        issue_date=issue_date,
-        issued_at=now,
-        updated_at=now,
-        **drafts.receiver_snapshot(current.customer),
-    )
-    if issued is None:
-        await _refuse_after_race(repository, invoice_id, Action.ISSUE)
-    await _record(
-        context,
-        issued,
-        "invoice.issued",
-        from_status=invoice["status"],
-        at=now,
-        data={"document_number": issued["document_number"]},
-    )
-    return await get_invoice(context, invoice_id)
+    return {
+        "document_number": format_document_number(invoice["series_name"], issue_date.year, sequence),
+        "number_year": issue_date.year,
+        "number_sequence": sequence,
+        "issue_date": issue_date,
+        "issued_at": at,
+        **drafts.receiver_snapshot(locked.row.customer),
+    }
 
 
 async def get_invoice(context: TenantContext, invoice_id: int) -> InvoiceView:
     repository = InvoiceRepository(context.connection, context.tenant_id)
-    current = await _load(repository, invoice_id)
+    current = await load(repository, invoice_id)
     lines = (await repository.lines_for([invoice_id]))[invoice_id]
     return InvoiceView(invoice=current.invoice, customer=current.customer, lines=lines)
 
@@ -212,55 +166,18 @@ async def list_invoices(
 
 
 async def list_events(context: TenantContext, invoice_id: int) -> list[RowMapping]:
-    await _load(InvoiceRepository(context.connection, context.tenant_id), invoice_id)
+    await load(InvoiceRepository(context.connection, context.tenant_id), invoice_id)
     return await EventRepository(context.connection, context.tenant_id).for_invoice(invoice_id)
 
 
 # -- helpers ----------------------------------------------------------------------------------
 
 
-async def _load(repository: InvoiceRepository, invoice_id: int, *, for_update: bool = False) -> InvoiceRow:
-    row = await repository.get(invoice_id, for_update=for_update)
-    if row is None:
-        raise InvoiceNotFound("Invoice not found.")
-    return row
-
-
-async def _record(
-    context: TenantContext,
-    invoice: Record,
-    event_type: str,
-    *,
-    from_status: str | None,
-    at: datetime,
-    data: Record | None = None,
-) -> None:
-    """The change's one event; its sequence is the invoice's new version."""
-    await EventRepository(context.connection, context.tenant_id).append(
-        invoice_id=invoice["id"],
-        sequence=invoice["version"],
-        type=event_type,
-        from_status=from_status,
-        to_status=invoice["status"],
-        actor=context.actor,
-        request_id=context.request_id,
-        at=at,
-        data=data,
-    )
-
-
-async def _refuse_after_race(repository: InvoiceRepository, invoice_id: int, action: Action) -> NoReturn:
-    """A conditional write found the invoice moved on: refuse as its state now says."""
-    current = await _load(repository, invoice_id)
-    guard(action, facts_of(current.invoice))
-    raise LifecycleRefused(action, "invoice_changed_concurrently", Status(current.invoice["status"]))
-
-
-async def _refuse_incomplete(repository: InvoiceRepository, current: InvoiceRow) -> None:
+async def _refuse_incomplete(locked: Locked) -> None:
     errors: dict[str, list[str]] = {}
-    if current.customer is None:
+    if locked.row.customer is None:
         errors["customer_id"] = ["An invoice needs a customer to be issued."]
-    if await repository.count_lines(current.invoice["id"]) == 0:
+    if await locked.repository.count_lines(locked.invoice["id"]) == 0:
         errors["lines"] = ["An invoice needs at least one line to be issued."]
     if errors:
         raise Unprocessable("The invoice is incomplete.", code="invoice_incomplete", errors=errors)

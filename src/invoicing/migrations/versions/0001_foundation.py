@@ -6,62 +6,23 @@ Create Date: 2026-11-21
 """
 
 from collections.abc import Sequence
-from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+
+from invoicing.migrations.helpers import MONEY, TIMESTAMP, is_postgresql, tenant_fk, tenant_owned
 
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-MONEY = sa.Numeric().with_variant(sa.Text(), "sqlite")  # SQLite NUMERIC would store REAL
-TIMESTAMP = sa.DateTime(timezone=True)
-
-
-def _postgresql() -> bool:
-    return op.get_bind().dialect.name == "postgresql"
-
-
-def tenant_owned(name: str, *columns: Any, extra: Sequence[Any] = ()) -> None:
-    """A table keyed (tenant_id, id), tenant first (Citus-ready) on PostgreSQL.
-
-    SQLite only auto-assigns ids to a single INTEGER PRIMARY KEY, so there the key is (id)
-    with (tenant_id, id) unique beside it; composite foreign keys work the same on both.
-    """
-    if _postgresql():
-        id_column = sa.Column("id", sa.BigInteger, sa.Identity(), nullable=False)
-        keys: list[Any] = [sa.PrimaryKeyConstraint("tenant_id", "id", name=f"pk_{name}")]
-    else:
-        id_column = sa.Column("id", sa.Integer, nullable=False)
-        keys = [
-            sa.PrimaryKeyConstraint("id", name=f"pk_{name}"),
-            sa.UniqueConstraint("tenant_id", "id", name=f"uq_{name}_tenant_id_id"),
-        ]
-    op.create_table(
-        name,
-        sa.Column("tenant_id", sa.BigInteger, sa.ForeignKey("tenants.id", name=f"fk_{name}_tenant"), nullable=False),
-        id_column,
-        sa.Column("public_id", sa.String(24), nullable=False),
-        *columns,
-        *keys,
-        sa.UniqueConstraint("tenant_id", "public_id", name=f"uq_{name}_tenant_id_public_id"),
-        *extra,
-    )
-
-
-def tenant_fk(column: str, table: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint(
-        ["tenant_id", column], [f"{table}.tenant_id", f"{table}.id"], name=f"fk_{column}_{table}"
-    )
-
 
 def upgrade() -> None:
     id_type = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
     op.create_table(
         "tenants",
-        sa.Column("id", id_type, *([sa.Identity()] if _postgresql() else []), primary_key=True),
+        sa.Column("id", id_type, *([sa.Identity()] if is_postgresql() else []), primary_key=True),
         sa.Column("public_id", sa.String(24), nullable=False, unique=True),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("tax_number", sa.String(32)),
