@@ -91,6 +91,19 @@ CALLS: dict[tuple[str, str], tuple[Call, ...]] = {
         ),
     ),
     ("POST", "/api/v1/invoices/{invoice_id}/issue"): (Call(),),
+    ("POST", "/api/v1/invoices/{invoice_id}/send"): (Call(),),
+    ("POST", "/api/v1/invoices/{invoice_id}/void"): (Call(),),
+    ("DELETE", "/api/v1/invoices/{invoice_id}"): (Call(),),
+    ("POST", "/api/v1/invoices/{invoice_id}/archive"): (Call(),),
+    # The seed quirk: the id repeated in the body (cancel, revert-cancel) or query (unarchive).
+    ("POST", "/api/v1/invoices/{invoice_id}/cancel"): (Call(json=lambda ids: {"id": ids["invoice_id"]}),),
+    ("POST", "/api/v1/invoices/{invoice_id}/revert-cancel"): (Call(json=lambda ids: {"id": ids["invoice_id"]}),),
+    ("DELETE", "/api/v1/invoices/{invoice_id}/archive"): (
+        Call(params=lambda ids: {"id": ids["invoice_id"]}),
+        Call(),
+    ),
+    ("POST", "/api/v1/invoices/{invoice_id}/payments"): (Call(json=lambda ids: {"amount": "1.00", "method": "cash"}),),
+    ("GET", "/api/v1/invoices/{invoice_id}/payments"): (Call(),),
     ("POST", "/api/v1/invoices"): (
         Call(json=lambda ids: {"customer_id": ids["customer_id"]}, ids=("customer_id",), expect=422),
     ),

@@ -17,7 +17,9 @@ from invoicing.core.routing import api_router
 from invoicing.currencies.catalog import all_currencies
 from invoicing.currencies.endpoints import router as currencies_router
 from invoicing.customers.endpoints import router as customers_router
+from invoicing.invoices.action_endpoints import router as invoice_actions_router
 from invoicing.invoices.endpoints import router as invoices_router
+from invoicing.payments.endpoints import router as payments_router
 from invoicing.series.endpoints import router as series_router
 
 DESCRIPTION = """\
@@ -30,7 +32,14 @@ for every change. Every `/api/v1` call needs `Authorization: Bearer <token>` and
 def primary_api() -> APIRouter:
     api = api_router()
     v1 = api_router(prefix="/v1")
-    for router in (customers_router, currencies_router, series_router, invoices_router):
+    for router in (
+        customers_router,
+        currencies_router,
+        series_router,
+        invoices_router,
+        invoice_actions_router,
+        payments_router,
+    ):
         v1.include_router(router)
     api.include_router(oauth_router)
     api.include_router(v1)

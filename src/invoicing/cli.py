@@ -238,6 +238,18 @@ def demo(base_url: str | None, as_json: bool) -> None:
     emit(as_json, payload, text)
 
 
+@main.command("lifecycle")
+@json_option
+def lifecycle(as_json: bool) -> None:
+    """Print the invoice lifecycle as a Mermaid state diagram (generated from the table)."""
+    from invoicing.invoices.diagram import edges, mermaid_state_diagram
+
+    transitions = [
+        {"from": source.value, "to": target.value, "action": action.value} for source, target, action in edges()
+    ]
+    emit(as_json, transitions, mermaid_state_diagram())
+
+
 def _tenant_json(row: Any) -> dict[str, Any]:
     return {
         "id": row["id"],

@@ -131,3 +131,14 @@ class EventResource(BaseModel):
     request_id: str | None
     data: dict[str, Any] | None
     created_at: str
+
+
+class InvoiceIdBody(Input):
+    """Seed quirk: cancel and revert-cancel repeat the path's invoice id in the body."""
+
+    id: PositiveId = Field(description="The invoice id; must equal the id in the path.")
+
+
+class ActionResult(BaseModel):
+    message: str
+    invoice: InvoiceResource

@@ -1,0 +1,74 @@
+"""The lifecycle actions of seeds 000-004, one short function each (lago's order).
+
+not found and refusals happen in `lock_for`; each function then says only what its action
+writes. Statuses come from the lifecycle table, never from here.
+"""
+
+from invoicing.core.clock import utc_now
+from invoicing.core.context import TenantContext
+from invoicing.invoices.lifecycle import Action, Status
+from invoicing.invoices.service import issuing_values
+from invoicing.invoices.transitions import InvoiceView, apply, lock_for, unchanged
+
+
+async def send_invoice(context: TenantContext, invoice_id: int) -> InvoiceView:
+    """Stamps `sent_at`; a draft is issued first (numbered), in the same change and event.
+
+    Pre: draft, issued, partially_paid or paid (else 409 invoice_not_sendable).
+    """
+    locked = await lock_for(context, invoice_id, Action.SEND)
+    now = utc_now()
+    values = {"sent_at": now}
+    if locked.facts.status is Status.DRAFT:
+        values |= await issuing_values(context, locked, at=now)
+    data = {"document_number": values["document_number"]} if "document_number" in values else None
+    return await apply(context, locked, Action.SEND, at=now, values=values, data=data)
+
+
+async def cancel_invoice(context: TenantContext, invoice_id: int) -> InvoiceView:
+    """Cancels, keeping the prior state for a revert. Pre: issued or partially_paid."""
+    locked = await lock_for(context, invoice_id, Action.CANCEL)
+    now = utc_now()
+    values = {"cancelled_from": locked.facts.status.value, "cancelled_at": now}
+    return await apply(context, locked, Action.CANCEL, at=now, values=values)
+
+
+async def revert_cancel(context: TenantContext, invoice_id: int) -> InvoiceView:
+    """Back to the state kept at cancel; the amount due follows from the recorded payments."""
+    locked = await lock_for(context, invoice_id, Action.REVERT_CANCEL)
+    now = utc_now()
+    values = {"cancelled_from": None, "cancelled_at": None}
+    return await apply(context, locked, Action.REVERT_CANCEL, at=now, values=values)
+
+
+async def void_invoice(context: TenantContext, invoice_id: int) -> InvoiceView:
+    """Final. Pre: issued or cancelled, with no payment recorded; the number stays taken."""
+    locked = await lock_for(context, invoice_id, Action.VOID)
+    now = utc_now()
+    values = {"voided_at": now, "cancelled_from": None}
+    return await apply(context, locked, Action.VOID, at=now, values=values)
+
+
+async def delete_draft(context: TenantContext, invoice_id: int) -> InvoiceView:
+    """Pre: a draft. Afterwards it answers 404 everywhere, but its row and events stay stored."""
+    locked = await lock_for(context, invoice_id, Action.DELETE)
+    now = utc_now()
+    return await apply(context, locked, Action.DELETE, at=now, values={"deleted_at": now})
+
+
+async def archive_invoice(context: TenantContext, invoice_id: int) -> InvoiceView:
+    """Idempotent: an archived invoice is returned as it is, with no event."""
+    locked = await lock_for(context, invoice_id, Action.ARCHIVE)
+    if locked.invoice["is_archived"]:
+        return await unchanged(locked)
+    now = utc_now()
+    return await apply(context, locked, Action.ARCHIVE, at=now, values={"is_archived": True, "archived_at": now})
+
+
+async def unarchive_invoice(context: TenantContext, invoice_id: int) -> InvoiceView:
+    """Idempotent: an invoice that is not archived is returned as it is, with no event."""
+    locked = await lock_for(context, invoice_id, Action.UNARCHIVE)
+    if not locked.invoice["is_archived"]:
+        return await unchanged(locked)
+    now = utc_now()
+    return await apply(context, locked, Action.UNARCHIVE, at=now, values={"is_archived": False, "archived_at": None})

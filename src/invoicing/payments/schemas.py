@@ -1,0 +1,34 @@
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+
+from invoicing.core.schemas import Input
+from invoicing.invoices.schemas import InvoiceResource
+
+PaymentMethod = Literal["cash", "card", "cheque", "bank_transfer", "other"]
+
+
+class PaymentCreate(Input):
+    amount: Annotated[Decimal, Field(description="Decimal string or number; > 0, at most the amount due.")]
+    method: PaymentMethod
+    paid_at: AwareDatetime | None = Field(default=None, description="With a time zone; default: now.")
+    reference: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
+class PaymentResource(BaseModel):
+    id: int
+    public_id: str
+    invoice_id: int
+    amount: str
+    method: str
+    paid_at: datetime
+    reference: str | None
+    created_at: datetime
+
+
+class PaymentRecorded(BaseModel):
+    message: str
+    invoice: InvoiceResource
+    payment: PaymentResource

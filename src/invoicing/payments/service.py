@@ -1,0 +1,78 @@
+"""Payments against issued invoices: in part or in full, never more than is due."""
+
+from dataclasses import dataclass, replace
+
+from sqlalchemy import RowMapping
+
+from invoicing.core.clock import utc_now
+from invoicing.core.context import TenantContext
+from invoicing.core.errors import Unprocessable
+from invoicing.currencies.catalog import Currency, find_currency
+from invoicing.invoices.lifecycle import Action, amount_due
+from invoicing.invoices.repository import InvoiceRepository
+from invoicing.invoices.transitions import InvoiceView, apply, load, lock_for
+from invoicing.payments.repository import PaymentRepository
+from invoicing.payments.schemas import PaymentCreate
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedPayment:
+    payment: RowMapping
+    invoice: InvoiceView
+
+
+def invoice_currency(view_or_row: InvoiceView | RowMapping) -> Currency:
+    invoice = view_or_row.invoice if isinstance(view_or_row, InvoiceView) else view_or_row
+    currency = find_currency(invoice["currency"])
+    assert currency is not None, "stored currencies come from the catalogue"
+    return currency
+
+
+async def record_payment(context: TenantContext, invoice_id: int, data: PaymentCreate) -> RecordedPayment:
+    """Records a payment and moves the invoice to partially_paid or paid.
+
+    Pre: issued or partially_paid (else 409 invoice_not_payable); 0 < amount <= amount due, in
+    the currency's minor units (else 422 invalid_amount / overpayment). Under the invoice's lock,
+    so concurrent payments are checked one after another and can never overpay together.
+    """
+    if data.amount <= 0:
+        raise Unprocessable.field("amount", "The amount must be greater than zero.", code="invalid_amount")
+    locked = await lock_for(context, invoice_id, Action.RECORD_PAYMENT)
+    currency = invoice_currency(locked.row.invoice)
+    if data.amount != data.amount.quantize(currency.quantum):
+        message = f"{currency.code} amounts have {currency.minor_units} decimal places at most."
+        raise Unprocessable.field("amount", message, code="invalid_amount")
+    due = amount_due(locked.facts)
+    if data.amount > due:
+        message = f"The amount exceeds the amount due ({due} {currency.code})."
+        raise Unprocessable("The payment exceeds the amount due.", code="overpayment", errors={"amount": [message]})
+    now = utc_now()
+    paid = locked.facts.amount_paid + data.amount
+    after = replace(locked.facts, amount_paid=paid)
+    payment = await PaymentRepository(context.connection, context.tenant_id).insert(
+        invoice_id=invoice_id,
+        amount=data.amount,
+        method=data.method,
+        paid_at=data.paid_at or now,
+        reference=data.reference,
+        actor=context.actor,
+        created_at=now,
+    )
+    fully_paid = after.amount_paid >= after.amount_payable
+    view = await apply(
+        context,
+        locked,
+        Action.RECORD_PAYMENT,
+        at=now,
+        facts_after=after,
+        values={"amount_paid": paid, "paid_at": now if fully_paid else None},
+        data={"payment_id": payment["id"], "amount": str(data.amount), "method": data.method},
+    )
+    return RecordedPayment(payment=payment, invoice=view)
+
+
+async def list_payments(context: TenantContext, invoice_id: int) -> tuple[list[RowMapping], Currency]:
+    """The invoice's payments, oldest first, and its currency. Raises InvoiceNotFound."""
+    current = await load(InvoiceRepository(context.connection, context.tenant_id), invoice_id)
+    rows = await PaymentRepository(context.connection, context.tenant_id).for_invoice(invoice_id)
+    return rows, invoice_currency(current.invoice)
