@@ -72,6 +72,7 @@ def invoice_resource(view: InvoiceView) -> dict[str, Any]:
         "cancelled_at": timestamp(invoice["cancelled_at"]),
         "voided_at": timestamp(invoice["voided_at"]),
         "archived_at": timestamp(invoice["archived_at"]),
+        "deleted_at": timestamp(invoice["deleted_at"]),
         "created_at": timestamp(invoice["created_at"]),
         "updated_at": timestamp(invoice["updated_at"]),
         "version": invoice["version"],

@@ -110,6 +110,7 @@ class InvoiceResource(BaseModel):
     cancelled_at: str | None
     voided_at: str | None
     archived_at: str | None
+    deleted_at: str | None
     created_at: str
     updated_at: str
     version: int

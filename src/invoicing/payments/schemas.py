@@ -11,7 +11,10 @@ PaymentMethod = Literal["cash", "card", "cheque", "bank_transfer", "other"]
 
 
 class PaymentCreate(Input):
-    amount: Annotated[Decimal, Field(description="Decimal string or number; > 0, at most the amount due.")]
+    # The upper bound only keeps arithmetic inside exact precision; the amount due is the real cap.
+    amount: Annotated[
+        Decimal, Field(le=Decimal(10) ** 18, description="Decimal string or number; > 0, at most the amount due.")
+    ]
     method: PaymentMethod
     paid_at: AwareDatetime | None = Field(default=None, description="With a time zone; default: now.")
     reference: Annotated[str, StringConstraints(max_length=200)] | None = None

@@ -9,6 +9,7 @@ from invoicing.core.context import TenantContext
 from invoicing.core.errors import Unprocessable
 from invoicing.currencies.catalog import Currency, find_currency
 from invoicing.invoices.lifecycle import Action, amount_due
+from invoicing.invoices.money import round_money
 from invoicing.invoices.repository import InvoiceRepository
 from invoicing.invoices.transitions import InvoiceView, apply, load, lock_for
 from invoicing.payments.repository import PaymentRepository
@@ -39,7 +40,7 @@ async def record_payment(context: TenantContext, invoice_id: int, data: PaymentC
         raise Unprocessable.field("amount", "The amount must be greater than zero.", code="invalid_amount")
     locked = await lock_for(context, invoice_id, Action.RECORD_PAYMENT)
     currency = invoice_currency(locked.row.invoice)
-    if data.amount != data.amount.quantize(currency.quantum):
+    if data.amount != round_money(data.amount, currency.quantum):
         message = f"{currency.code} amounts have {currency.minor_units} decimal places at most."
         raise Unprocessable.field("amount", message, code="invalid_amount")
     due = amount_due(locked.facts)
