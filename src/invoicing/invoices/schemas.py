@@ -137,7 +137,8 @@ class EventResource(BaseModel):
 class InvoiceIdBody(Input):
     """Seed quirk: cancel and revert-cancel repeat the path's invoice id in the body."""
 
-    id: PositiveId = Field(description="The invoice id; must equal the id in the path.")
+    # Strict: `true` or `"7"` is not an invoice id, however lenient JSON coercion might read it.
+    id: PositiveId = Field(strict=True, description="The invoice id; must equal the id in the path.")
 
 
 class ActionResult(BaseModel):

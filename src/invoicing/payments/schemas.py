@@ -1,8 +1,8 @@
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, field_validator
 
 from invoicing.core.schemas import Input
 from invoicing.invoices.schemas import InvoiceResource
@@ -18,6 +18,17 @@ class PaymentCreate(Input):
     method: PaymentMethod
     paid_at: AwareDatetime | None = Field(default=None, description="With a time zone; default: now.")
     reference: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+    @field_validator("paid_at")
+    @classmethod
+    def representable_in_utc(cls, paid_at: datetime | None) -> datetime | None:
+        """Stored in UTC: a moment that falls outside years 1-9999 there cannot be kept."""
+        if paid_at is None:
+            return None
+        try:
+            return paid_at.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("paid_at is out of range once converted to UTC") from None
 
 
 class PaymentResource(BaseModel):
