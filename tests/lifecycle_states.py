@@ -44,19 +44,6 @@ SITUATIONS: dict[str, str] = {
 }
 LIVE_SITUATIONS = [situation for situation, status in SITUATIONS.items() if status != "deleted"]
 
-ACTIONS = [
-    "update",
-    "issue",
-    "send",
-    "record_payment",
-    "cancel",
-    "revert_cancel",
-    "void",
-    "delete",
-    "archive",
-    "unarchive",
-]
-
 
 async def act(tenant: Tenant, action: str, invoice_id: int, *, amount: str = "10.00") -> httpx.Response:
     """One lifecycle action over HTTP, sent the way a well-behaved client sends it."""

@@ -118,3 +118,16 @@ def cancel_envelope_shape() -> dict[str, Any]:
         success=field("string"),
         data=field("object", keys={"message": field("string"), "invoice": field("object", keys=invoice_shape())}),
     )
+
+
+def null_paths(value: dict[str, Any], shape: dict[str, Any], path: str = "$") -> list[str]:
+    """Paths of shape keys whose value is null, recursively."""
+    found = []
+    for key, spec in shape.items():
+        if key.startswith("_"):
+            continue
+        if value[key] is None:
+            found.append(f"{path}.{key}")
+        elif spec["type"] == "object" and "keys" in spec:
+            found += null_paths(value[key], spec["keys"], f"{path}.{key}")
+    return found

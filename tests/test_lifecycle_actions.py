@@ -24,7 +24,6 @@ from invoicing.payments import service as payment_service
 from invoicing.payments.schemas import PaymentCreate
 from tests.conftest import Tenant, rows_of
 from tests.lifecycle_states import (
-    ACTIONS,
     PARTIAL,
     REMAINDER,
     SITUATIONS,
@@ -34,8 +33,8 @@ from tests.lifecycle_states import (
     stored_events,
     stored_invoice,
 )
+from tests.spec_lifecycle import ACTIONS, REFUSAL_CODES, SAME
 
-SAME = "same"  # allowed; the status stays as it is
 NOT_FOUND = "invoice_not_found"  # a deleted invoice answers 404 to everything
 
 # The situations of the table: every state, the cancelled one reached both ways.
@@ -150,19 +149,7 @@ PAYMENT_AMOUNT = {"issued": PARTIAL, "partially_paid": REMAINDER}
 FLAG_ACTIONS = {"archive": True, "unarchive": False}  # action -> the flag it leaves
 
 
-REFUSALS = {
-    "invoice_not_editable",
-    "invoice_not_draft",
-    "invoice_not_sendable",
-    "invoice_not_payable",
-    "invoice_not_cancellable",
-    "invoice_already_cancelled",
-    "invoice_not_cancelled",
-    "invoice_is_draft",
-    "invoice_has_payments",
-    "invoice_already_void",
-    NOT_FOUND,
-}
+REFUSALS = REFUSAL_CODES | {NOT_FOUND}
 
 
 def allowed(action: str, situation: str) -> bool:

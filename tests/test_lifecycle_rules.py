@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from invoicing.invoices.schemas import InvoiceIdBody
 from tests.conftest import Tenant, rows_of
 from tests.lifecycle_states import (
-    ACTIONS,
     Invoices,
     act,
     invoice_in,
@@ -22,6 +21,7 @@ from tests.lifecycle_states import (
     stored_invoice,
     succeed,
 )
+from tests.spec_lifecycle import ACTIONS
 
 
 def when(text: str | None) -> datetime:

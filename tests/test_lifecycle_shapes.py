@@ -20,6 +20,7 @@ from tests.shapes import (
     field,
     invoice_shape,
     json_type_of,
+    null_paths,
     object_shape,
 )
 from tests.test_shapes import FULL_CUSTOMER
@@ -66,18 +67,6 @@ def _walk_exactly(example: dict[str, Any], shape: dict[str, Any], path: str) -> 
         if isinstance(value, dict):
             assert "keys" in spec, f"{path}.{key}: the shape does not describe the object's keys"
             _walk_exactly(value, spec["keys"], f"{path}.{key}")
-
-
-def _null_paths(value: dict[str, Any], shape: dict[str, Any], path: str = "$") -> list[str]:
-    found = []
-    for key, spec in shape.items():
-        if key.startswith("_"):
-            continue
-        if value[key] is None:
-            found.append(f"{path}.{key}")
-        elif spec["type"] == "object" and "keys" in spec:
-            found += _null_paths(value[key], spec["keys"], f"{path}.{key}")
-    return found
 
 
 def _ok(response: Any, shape: dict[str, Any], status: int = 200) -> dict[str, Any]:
@@ -151,7 +140,7 @@ async def test_cancel_answers_with_seed_000s_shape_and_only_legitimate_nulls(ten
     invoice = body["data"]["invoice"]
     assert body["data"]["message"]
     assert (invoice["id"], invoice["status"], invoice["is_cancelled"]) == (issued["id"], "cancelled", True)
-    assert _null_paths(invoice, invoice_shape()) == NEVER_NULL_WHEN_FULL
+    assert null_paths(invoice, invoice_shape()) == NEVER_NULL_WHEN_FULL
 
 
 async def test_revert_cancel_answers_with_seed_001s_shape_and_only_legitimate_nulls(tenant: Tenant) -> None:
@@ -161,7 +150,7 @@ async def test_revert_cancel_answers_with_seed_001s_shape_and_only_legitimate_nu
     invoice = body["data"]["invoice"]
     assert body["data"]["message"]
     assert (invoice["id"], invoice["status"], invoice["is_cancelled"]) == (issued["id"], "issued", False)
-    assert _null_paths(invoice, invoice_shape()) == NEVER_NULL_WHEN_FULL
+    assert null_paths(invoice, invoice_shape()) == NEVER_NULL_WHEN_FULL
 
 
 @pytest.mark.parametrize("with_query_id", [False, True], ids=["no-query-id", "query-id"])
@@ -175,7 +164,7 @@ async def test_unarchive_answers_with_seed_002s_shape_and_only_legitimate_nulls(
     body = await _unarchive(tenant, issued["id"], with_query_id=with_query_id)
     invoice = body["data"]
     assert (invoice["id"], invoice["status"], invoice["is_archived"]) == (issued["id"], "issued", False)
-    assert _null_paths(invoice, invoice_shape()) == NEVER_NULL_WHEN_FULL
+    assert null_paths(invoice, invoice_shape()) == NEVER_NULL_WHEN_FULL
 
 
 async def test_a_minimal_customer_keeps_every_key_through_cancel_revert_and_unarchive(tenant: Tenant) -> None:

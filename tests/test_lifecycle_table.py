@@ -21,21 +21,7 @@ from invoicing.invoices.lifecycle import (
     next_status,
     refusal,
 )
-
-SAME = "same"  # allowed, status unchanged
-STATES = ["draft", "issued", "partially_paid", "paid", "cancelled", "void"]
-ACTIONS = [
-    "update",
-    "issue",
-    "send",
-    "record_payment",
-    "cancel",
-    "revert_cancel",
-    "void",
-    "delete",
-    "archive",
-    "unarchive",
-]
+from tests.spec_lifecycle import ACTIONS, REFUSAL_CODES, SAME, STATES
 
 
 def _after_payment(facts: InvoiceFacts) -> str:
@@ -120,18 +106,6 @@ TABLE: dict[str, dict[str, Outcome]] = {
     "unarchive": dict.fromkeys(STATES, SAME),
 }
 
-REFUSAL_CODES = {
-    "invoice_not_editable",
-    "invoice_not_draft",
-    "invoice_not_sendable",
-    "invoice_not_payable",
-    "invoice_not_cancellable",
-    "invoice_already_cancelled",
-    "invoice_not_cancelled",
-    "invoice_is_draft",
-    "invoice_has_payments",
-    "invoice_already_void",
-}
 
 D = Decimal
 # Every realistic set of facts per state: what was paid, and for a cancelled invoice where it came from.

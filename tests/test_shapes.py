@@ -17,6 +17,7 @@ from tests.shapes import (
     field,
     invoice_shape,
     json_type_of,
+    null_paths,
     seed_000_example,
 )
 
@@ -41,19 +42,6 @@ FULL_CUSTOMER = {
     "is_intake_completed": True,
     "default_channel_id": 5,
 }
-
-
-def _null_keys(value: dict[str, Any], shape: dict[str, Any], path: str = "$") -> list[str]:
-    """Paths of shape keys whose value is null, recursively."""
-    found = []
-    for key, spec in shape.items():
-        if key.startswith("_"):
-            continue
-        if value[key] is None:
-            found.append(f"{path}.{key}")
-        elif spec["type"] == "object" and "keys" in spec:
-            found += _null_keys(value[key], spec["keys"], f"{path}.{key}")
-    return found
 
 
 # -- the fixture and the helper -------------------------------------------------------------------
@@ -154,7 +142,7 @@ async def test_an_issued_invoice_has_every_seed_key_and_only_legitimate_nulls(te
     invoice = (await tenant.get(f"/invoices/{draft['id']}")).json()["data"]
     assert_shape(invoice, invoice_shape(), "$.data")
     # Issued, for a fully described customer: only what has not happened yet is null.
-    assert _null_keys(invoice, invoice_shape()) == ["$.sent_at", "$.customer.deleted_at", "$.currency.deleted_at"]
+    assert null_paths(invoice, invoice_shape()) == ["$.sent_at", "$.customer.deleted_at", "$.currency.deleted_at"]
 
 
 async def test_list_items_have_every_seed_key_with_its_type(tenant: Tenant) -> None:
@@ -182,7 +170,7 @@ async def test_a_fully_described_customer_has_no_null_but_deleted_at(tenant: Ten
     created = await tenant.create_customer(**FULL_CUSTOMER)
     customer = (await tenant.get(f"/customers/{created['id']}")).json()["data"]
     assert_shape(customer, customer_shape(), "$.data")
-    assert _null_keys(customer, customer_shape()) == ["$.deleted_at"]
+    assert null_paths(customer, customer_shape()) == ["$.deleted_at"]
 
 
 async def test_customer_list_items_have_every_seed_customer_key(tenant: Tenant) -> None:
