@@ -90,7 +90,9 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url)
+    # The shared app serves whole suites (schemathesis alone sends thousands of requests with one
+    # token), so its rate limit is off; tests/test_limits.py checks the limit on an app of its own.
+    return Settings(database_url=database_url, rate_limit_per_second=0)
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from invoicing.auth.endpoints import router as oauth_router
 from invoicing.config import Settings, get_settings
 from invoicing.core.db import create_engine
 from invoicing.core.problems import install_problem_handlers, problem
+from invoicing.core.rate_limit import RateLimitMiddleware
 from invoicing.core.request_context import RequestContextMiddleware
 from invoicing.core.responses import ProblemResponse
 from invoicing.core.routing import api_router
@@ -74,6 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # Added last runs first: the request id is set before the rate limit can refuse.
+    app.add_middleware(RateLimitMiddleware, per_second=settings.rate_limit_per_second, burst=settings.rate_limit_burst)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     install_problem_handlers(app)
     app.add_exception_handler(IntegrityError, handle_integrity_error)

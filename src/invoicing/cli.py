@@ -238,6 +238,27 @@ def demo(base_url: str | None, as_json: bool) -> None:
     emit(as_json, payload, text)
 
 
+@main.command("purge-idempotency-keys")
+@json_option
+def purge_idempotency_keys(as_json: bool) -> None:
+    """Delete expired idempotency keys of every tenant (they also go a little at a time on the way)."""
+    from invoicing.core.clock import utc_now
+    from invoicing.idempotency.service import purge_expired
+    from invoicing.tenants.service import list_tenants
+
+    async def work(engine: AsyncEngine) -> int:
+        purged = 0
+        async with transaction(engine, write=False) as connection:
+            tenant_ids = [row["id"] for row in await list_tenants(connection)]
+        for tenant_id in tenant_ids:
+            async with transaction(engine, write=True) as connection:
+                purged += await purge_expired(connection, tenant_id=tenant_id, now=utc_now())
+        return purged
+
+    purged = run(work)
+    emit(as_json, {"purged": purged}, f"Purged {purged} expired idempotency keys.")
+
+
 @main.command("lifecycle")
 @json_option
 def lifecycle(as_json: bool) -> None:

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     default_page_size: int = Field(default=50, ge=1)
     max_page_size: int = Field(default=200, ge=1)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    idempotency_key_ttl_seconds: int = Field(default=24 * 3600, ge=60)
+    rate_limit_per_second: float = Field(default=300, ge=0, description="Per token and worker; 0 turns it off.")
+    rate_limit_burst: int = Field(default=600, ge=1)
 
 
 @lru_cache(maxsize=1)

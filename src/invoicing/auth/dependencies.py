@@ -1,24 +1,33 @@
-"""The request's transaction and who is calling, as one dependency.
+"""Who is calling, for which tenant, and the request's transaction: one dependency.
 
-Authentication runs inside the request's own transaction: one pool checkout and one round
-trip less per request than a separate auth lookup. The dependency is declared with
-`scope="function"`, so the transaction commits when the endpoint returns and before the
-response is sent: a client that saw 2xx knows the change is durable.
+Authentication runs inside the request's own transaction (one pool checkout, one round trip
+less than a separate lookup). The route owns that transaction and commits it after the
+endpoint returned (core.request_transaction). A keyed unsafe request is checked against its
+stored first response here, before the endpoint runs.
 """
 
-from collections.abc import AsyncIterator, Callable
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import WithJsonSchema
+from sqlalchemy.ext.asyncio import AsyncConnection
+from starlette.responses import Response
 
 from invoicing.auth.scopes import INVOICES_READ, INVOICES_WRITE
-from invoicing.auth.service import authenticate
+from invoicing.auth.service import Principal, authenticate
+from invoicing.core.clock import utc_now
+from invoicing.core.conditional import parse_if_match
 from invoicing.core.context import TenantContext
-from invoicing.core.db import transaction
 from invoicing.core.errors import Forbidden, Unauthenticated, Unprocessable
 from invoicing.core.request_context import request_id_of
+from invoicing.core.request_transaction import RequestTransaction
+from invoicing.idempotency import service as idempotency
+
+logger = logging.getLogger("invoicing.auth")
 
 bearer_scheme = HTTPBearer(
     auto_error=False,
@@ -31,6 +40,18 @@ TenantHeader = Annotated[
     WithJsonSchema({"type": "integer", "minimum": 1}),
     Header(alias="X-Tenant", description="Required. The tenant (a positive integer) the request acts for."),
 ]
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Unsafe requests: 1-255 printable characters. A retry with the same key replays the "
+        "first response (`Idempotent-Replayed: true`) instead of acting twice.",
+    ),
+]
+IfMatchHeader = Annotated[
+    str | None,
+    Header(alias="If-Match", description="Invoice changes: proceed only if the ETag still matches (else 412)."),
+]
 
 
 def parse_tenant_header(value: str | None) -> int:
@@ -42,25 +63,64 @@ def parse_tenant_header(value: str | None) -> int:
     return int(text)
 
 
-def _tenant_context(scope: str, *, write: bool) -> Callable[..., AsyncIterator[TenantContext]]:
+def _logged(request: Request, refusal: Unauthenticated) -> Unauthenticated:
+    # Never the token itself: only why, and the request id to find the request by.
+    logger.warning("authentication failed: %s", refusal.error_code, extra={"request_id": request_id_of(request)})
+    return refusal
+
+
+async def _authenticated(request: Request, connection: AsyncConnection, token: str) -> Principal:
+    try:
+        return await authenticate(connection, token)
+    except Unauthenticated as refusal:
+        raise _logged(request, refusal) from None
+
+
+async def _check_idempotency_key(
+    request: Request, transaction: RequestTransaction, connection: AsyncConnection, tenant_id: int, caller: str
+) -> None:
+    key = idempotency.validate_key(request.headers[idempotency.KEY_HEADER])
+    query = request.url.query
+    body = await request.body()
+    fingerprint = idempotency.fingerprint(request.method, request.url.path, query, body)
+    pending = await idempotency.begin(
+        connection, tenant_id=tenant_id, principal=caller, key=key, fingerprint=fingerprint, now=utc_now()
+    )
+    ttl = timedelta(seconds=request.app.state.settings.idempotency_key_ttl_seconds)
+
+    async def store(connection: AsyncConnection, response: Response) -> None:
+        await idempotency.remember(connection, pending, response, now=utc_now(), ttl=ttl)
+
+    transaction.before_commit.append(store)
+
+
+def _tenant_context(scope: str, *, write: bool) -> Callable[..., Awaitable[TenantContext]]:
     async def open_tenant_context(
         request: Request,
         x_tenant: TenantHeader = None,
+        idempotency_key: IdempotencyKeyHeader = None,
+        if_match: IfMatchHeader = None,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)] = None,
-    ) -> AsyncIterator[TenantContext]:
-        if credentials is None or not credentials.credentials.strip():
-            raise Unauthenticated("A Bearer token is required in the Authorization header.")
-        async with transaction(request.app.state.engine, write=write) as connection:
-            principal = await authenticate(connection, credentials.credentials.strip())
-            tenant_id = parse_tenant_header(x_tenant)
-            if tenant_id != principal.tenant_id:
-                raise Forbidden("This token may not act for that tenant.", code="tenant_forbidden")
-            if scope not in principal.scopes:
-                raise Forbidden(f"This token lacks the {scope} scope.", code="insufficient_scope")
-            yield TenantContext(connection, tenant_id, principal.actor, request_id_of(request))
+    ) -> TenantContext:
+        token = credentials.credentials.strip() if credentials else None
+        if not token:  # refused before any transaction (or SQLite write lock) is taken
+            raise _logged(request, Unauthenticated("A Bearer token is required in the Authorization header."))
+        transaction: RequestTransaction = request.state.transaction
+        connection = await transaction.open(write=write)
+        principal = await _authenticated(request, connection, token)
+        tenant_id = parse_tenant_header(x_tenant)
+        if tenant_id != principal.tenant_id:
+            raise Forbidden("This token may not act for that tenant.", code="tenant_forbidden")
+        if scope not in principal.scopes:
+            raise Forbidden(f"This token lacks the {scope} scope.", code="insufficient_scope")
+        if write and idempotency_key is not None:
+            await _check_idempotency_key(request, transaction, connection, tenant_id, principal.caller)
+        return TenantContext(
+            connection, tenant_id, principal.actor, request_id_of(request), if_match=parse_if_match(if_match)
+        )
 
     return open_tenant_context
 
 
-ReadContext = Annotated[TenantContext, Depends(_tenant_context(INVOICES_READ, write=False), scope="function")]
-WriteContext = Annotated[TenantContext, Depends(_tenant_context(INVOICES_WRITE, write=True), scope="function")]
+ReadContext = Annotated[TenantContext, Depends(_tenant_context(INVOICES_READ, write=False))]
+WriteContext = Annotated[TenantContext, Depends(_tenant_context(INVOICES_WRITE, write=True))]

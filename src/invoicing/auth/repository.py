@@ -16,6 +16,7 @@ class StoredToken:
     id: int
     public_id: str
     scopes: tuple[str, ...]
+    client_pk: int | None
     expires_at: datetime | None
     revoked_at: datetime | None
 
@@ -34,6 +35,7 @@ class CredentialRepository:
                     access_tokens.c.id,
                     access_tokens.c.public_id,
                     access_tokens.c.scopes,
+                    access_tokens.c.client_pk,
                     access_tokens.c.expires_at,
                     access_tokens.c.revoked_at,
                 ).where(access_tokens.c.token_hash == token_hash)
@@ -46,6 +48,7 @@ class CredentialRepository:
             id=row.id,
             public_id=row.public_id,
             scopes=tuple(row.scopes.split()),
+            client_pk=row.client_pk,
             expires_at=row.expires_at,
             revoked_at=row.revoked_at,
         )

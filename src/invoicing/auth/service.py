@@ -17,10 +17,16 @@ class Principal:
     tenant_id: int
     token_public_id: str
     scopes: tuple[str, ...]
+    client_pk: int | None = None
 
     @property
     def actor(self) -> str:
         return f"token:{self.token_public_id}"
+
+    @property
+    def caller(self) -> str:
+        """Who owns idempotency keys: the OAuth client (across its tokens), else the token."""
+        return f"client:{self.client_pk}" if self.client_pk is not None else self.actor
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +63,9 @@ async def authenticate(connection: AsyncConnection, token: str) -> Principal:
         raise Unauthenticated("The access token was revoked.", code="invalid_token")
     if stored.expires_at is not None and stored.expires_at <= utc_now():
         raise Unauthenticated("The access token has expired.", code="invalid_token")
-    return Principal(tenant_id=stored.tenant_id, token_public_id=stored.public_id, scopes=stored.scopes)
+    return Principal(
+        tenant_id=stored.tenant_id, token_public_id=stored.public_id, scopes=stored.scopes, client_pk=stored.client_pk
+    )
 
 
 async def create_client(

@@ -2,6 +2,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from invoicing.core.conditional import IfMatch
+
 
 @dataclass(frozen=True, slots=True)
 class TenantContext:
@@ -11,3 +13,4 @@ class TenantContext:
     tenant_id: int
     actor: str
     request_id: str | None = None
+    if_match: IfMatch | None = None  # the request's precondition on the resource it changes

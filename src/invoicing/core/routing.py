@@ -13,6 +13,9 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
 
+from invoicing.core.request_transaction import RequestTransaction
+from invoicing.idempotency.service import IdempotentReplay
+
 
 def _refuse_constant(name: str) -> Any:
     raise json.JSONDecodeError(f"{name} is not valid JSON", name, 0)
@@ -34,13 +37,27 @@ class ExactJsonRequest(Request):
 
 
 class ExactJsonRoute(APIRoute):
+    """Exact-decimal JSON bodies, and the request's transaction (see core.request_transaction)."""
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
-        async def exact_json_handler(request: Request) -> Response:
-            return await handler(ExactJsonRequest(request.scope, request.receive))
+        async def transactional_handler(request: Request) -> Response:
+            request = ExactJsonRequest(request.scope, request.receive)
+            request_transaction = RequestTransaction(request.app.state.engine)
+            request.state.transaction = request_transaction
+            try:
+                response = await handler(request)
+            except IdempotentReplay as replay:
+                await request_transaction.rollback(replay)
+                return replay.response
+            except BaseException as error:
+                await request_transaction.rollback(error)
+                raise
+            await request_transaction.commit(response)
+            return response
 
-        return exact_json_handler
+        return transactional_handler
 
 
 def api_router(**options: Any) -> APIRouter:

@@ -60,8 +60,10 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         403: "The token may not act for this tenant, or lacks the scope.",
         404: "No such resource in this tenant.",
         409: "Refused by the invoice lifecycle or a uniqueness rule.",
+        412: "If-Match no longer matches the invoice's ETag.",
         413: "The request body is too large.",
         422: "Invalid fields (`errors` names them) or a missing/invalid X-Tenant header.",
+        429: "Too many requests for this token; see Retry-After.",
     }
     return {
         status: {
@@ -72,4 +74,8 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-AUTHENTICATED = (401, 403, 413, 422)
+AUTHENTICATED = (401, 403, 413, 422, 429)
+# Unsafe requests add a bad Idempotency-Key or If-Match (400) and a key still in flight (409).
+UNSAFE = (*AUTHENTICATED, 400, 409)
+# ... and, when they change an invoice, a stale If-Match (412) and a missing invoice (404).
+CHANGES_INVOICE = (*UNSAFE, 404, 412)

@@ -7,7 +7,14 @@ from invoicing.core.pagination import cut_page, decode_cursor
 from invoicing.core.paging_params import NO_NUL, Cursor, Limit, page_size
 from invoicing.core.responses import JsonResponse, envelope
 from invoicing.core.routing import api_router
-from invoicing.core.schemas import AUTHENTICATED, Envelope, PageEnvelope, PositiveId, problem_responses
+from invoicing.core.schemas import (
+    AUTHENTICATED,
+    UNSAFE,
+    Envelope,
+    PageEnvelope,
+    PositiveId,
+    problem_responses,
+)
 from invoicing.customers import service
 from invoicing.customers.representation import customer_resource
 from invoicing.customers.schemas import CustomerCreate, CustomerResource, CustomerUpdate
@@ -20,7 +27,7 @@ router = api_router(prefix="/customers", tags=["customers"])
     status_code=201,
     summary="Create a customer",
     response_model=Envelope[CustomerResource],
-    responses=problem_responses(*AUTHENTICATED, 400),
+    responses=problem_responses(*UNSAFE),
 )
 async def create_customer(body: CustomerCreate, context: WriteContext) -> JsonResponse:
     row = await service.create_customer(context.connection, tenant_id=context.tenant_id, data=body)
@@ -65,7 +72,7 @@ async def get_customer(customer_id: PositiveId, context: ReadContext) -> JsonRes
     "/{customer_id}",
     summary="Update a customer",
     response_model=Envelope[CustomerResource],
-    responses=problem_responses(*AUTHENTICATED, 400, 404),
+    responses=problem_responses(*UNSAFE, 404),
 )
 async def update_customer(customer_id: PositiveId, body: CustomerUpdate, context: WriteContext) -> JsonResponse:
     row = await service.update_customer(

@@ -8,21 +8,21 @@ from invoicing.auth.dependencies import WriteContext
 from invoicing.core.errors import Unprocessable
 from invoicing.core.responses import JsonResponse, envelope
 from invoicing.core.routing import api_router
-from invoicing.core.schemas import AUTHENTICATED, Envelope, PositiveId, problem_responses
+from invoicing.core.schemas import CHANGES_INVOICE, Envelope, PositiveId, problem_responses
 from invoicing.invoices import actions
 from invoicing.invoices.lifecycle import LIFECYCLE, Action
-from invoicing.invoices.representation import invoice_resource
+from invoicing.invoices.representation import invoice_resource, invoice_response
 from invoicing.invoices.schemas import ActionResult, InvoiceIdBody, InvoiceResource
 from invoicing.invoices.transitions import InvoiceView
 
 router = api_router(prefix="/invoices", tags=["invoice lifecycle"])
 
-REFUSABLE = problem_responses(*AUTHENTICATED, 400, 404, 409)
+REFUSABLE = problem_responses(*CHANGES_INVOICE)
 OptionalIdBody = Annotated[InvoiceIdBody | None, Body(description='`{"id": N}`, N equal to the path id.')]
 
 
 def action_result(action: Action, view: InvoiceView) -> JsonResponse:
-    return JsonResponse(envelope({"message": LIFECYCLE[action].message, "invoice": invoice_resource(view)}))
+    return invoice_response(view, envelope({"message": LIFECYCLE[action].message, "invoice": invoice_resource(view)}))
 
 
 def require_path_id(path_id: int, given: int | None, *, where: str) -> None:
@@ -59,17 +59,18 @@ async def revert_cancel(invoice_id: PositiveId, context: WriteContext, body: Opt
     "/{invoice_id}/archive",
     summary="Archive an invoice (idempotent)",
     response_model=Envelope[InvoiceResource],
-    responses=problem_responses(*AUTHENTICATED, 404),
+    responses=problem_responses(*CHANGES_INVOICE),
 )
 async def archive(invoice_id: PositiveId, context: WriteContext) -> JsonResponse:
-    return JsonResponse(envelope(invoice_resource(await actions.archive_invoice(context, invoice_id))))
+    view = await actions.archive_invoice(context, invoice_id)
+    return invoice_response(view, envelope(invoice_resource(view)))
 
 
 @router.delete(
     "/{invoice_id}/archive",
     summary="Unarchive an invoice (idempotent)",
     response_model=Envelope[InvoiceResource],
-    responses=problem_responses(*AUTHENTICATED, 404),
+    responses=problem_responses(*CHANGES_INVOICE),
 )
 async def unarchive(
     invoice_id: PositiveId,
@@ -81,7 +82,8 @@ async def unarchive(
     # The seed documents `?id` as required, yet its own curl example sends none; both forms work.
     if query_id is not None:
         require_path_id(invoice_id, query_id, where="query")
-    return JsonResponse(envelope(invoice_resource(await actions.unarchive_invoice(context, invoice_id))))
+    view = await actions.unarchive_invoice(context, invoice_id)
+    return invoice_response(view, envelope(invoice_resource(view)))
 
 
 @router.post(

@@ -11,12 +11,20 @@ from invoicing.core.pagination import cut_page, decode_cursor
 from invoicing.core.paging_params import NO_NUL, Cursor, Limit, page_size
 from invoicing.core.responses import JsonResponse, envelope
 from invoicing.core.routing import api_router
-from invoicing.core.schemas import AUTHENTICATED, Envelope, PageEnvelope, PositiveId, problem_responses
+from invoicing.core.schemas import (
+    AUTHENTICATED,
+    CHANGES_INVOICE,
+    UNSAFE,
+    Envelope,
+    PageEnvelope,
+    PositiveId,
+    problem_responses,
+)
 from invoicing.events.representation import event_resource
 from invoicing.invoices import service
 from invoicing.invoices.lifecycle import Status
 from invoicing.invoices.repository import InvoiceFilter
-from invoicing.invoices.representation import invoice_resource
+from invoicing.invoices.representation import invoice_resource, invoice_response
 from invoicing.invoices.schemas import EventResource, InvoiceCreate, InvoiceResource, InvoiceUpdate
 
 router = api_router(prefix="/invoices", tags=["invoices"])
@@ -45,11 +53,11 @@ def _archived(text: str) -> bool | None:
     status_code=201,
     summary="Create a draft invoice",
     response_model=Envelope[InvoiceResource],
-    responses=problem_responses(*AUTHENTICATED, 400),
+    responses=problem_responses(*UNSAFE),
 )
 async def create_invoice(body: InvoiceCreate, context: WriteContext) -> JsonResponse:
     view = await service.create_draft(context, body)
-    return JsonResponse(envelope(invoice_resource(view)), status_code=201)
+    return invoice_response(view, envelope(invoice_resource(view)), status_code=201)
 
 
 @router.get(
@@ -95,27 +103,30 @@ async def list_invoices(
     responses=problem_responses(*AUTHENTICATED, 404),
 )
 async def get_invoice(invoice_id: PositiveId, context: ReadContext) -> JsonResponse:
-    return JsonResponse(envelope(invoice_resource(await service.get_invoice(context, invoice_id))))
+    view = await service.get_invoice(context, invoice_id)
+    return invoice_response(view, envelope(invoice_resource(view)))
 
 
 @router.patch(
     "/{invoice_id}",
     summary="Edit a draft",
     response_model=Envelope[InvoiceResource],
-    responses=problem_responses(*AUTHENTICATED, 400, 404, 409),
+    responses=problem_responses(*CHANGES_INVOICE),
 )
 async def update_invoice(invoice_id: PositiveId, body: InvoiceUpdate, context: WriteContext) -> JsonResponse:
-    return JsonResponse(envelope(invoice_resource(await service.update_draft(context, invoice_id, body))))
+    view = await service.update_draft(context, invoice_id, body)
+    return invoice_response(view, envelope(invoice_resource(view)))
 
 
 @router.post(
     "/{invoice_id}/issue",
     summary="Issue a draft under the next gapless number",
     response_model=Envelope[InvoiceResource],
-    responses=problem_responses(*AUTHENTICATED, 404, 409),
+    responses=problem_responses(*CHANGES_INVOICE),
 )
 async def issue_invoice(invoice_id: PositiveId, context: WriteContext) -> JsonResponse:
-    return JsonResponse(envelope(invoice_resource(await service.issue_invoice(context, invoice_id))))
+    view = await service.issue_invoice(context, invoice_id)
+    return invoice_response(view, envelope(invoice_resource(view)))
 
 
 @router.get(

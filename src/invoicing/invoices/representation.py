@@ -6,8 +6,10 @@ Built as a plain dict (no pydantic on the way out); the shape tests hold it to t
 from collections.abc import Sequence
 from typing import Any
 
+from invoicing.core.conditional import entity_tag
 from invoicing.core.render import day, decimal_text, money_text, timestamp
 from invoicing.core.repository import Record
+from invoicing.core.responses import JsonResponse
 from invoicing.currencies.catalog import find_currency
 from invoicing.currencies.representation import currency_resource
 from invoicing.customers.representation import customer_resource
@@ -85,3 +87,8 @@ def invoice_resource(view: InvoiceView) -> dict[str, Any]:
 
 def invoice_resources(views: Sequence[InvoiceView]) -> list[dict[str, Any]]:
     return [invoice_resource(view) for view in views]
+
+
+def invoice_response(view: InvoiceView, body: object, *, status_code: int = 200) -> JsonResponse:
+    """A response about one invoice, with its ETag for If-Match on the next change."""
+    return JsonResponse(body, status_code=status_code, headers={"ETag": entity_tag(view.invoice["version"])})

@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 
 from sqlalchemy import RowMapping
 
+from invoicing.core.conditional import PreconditionFailed, entity_tag
 from invoicing.core.context import TenantContext
 from invoicing.core.repository import Record
 from invoicing.events.repository import EventRepository
@@ -69,13 +70,19 @@ async def load(repository: InvoiceRepository, invoice_id: int, *, for_update: bo
 
 
 async def lock_for(context: TenantContext, invoice_id: int, action: Action) -> Locked:
-    """Raises InvoiceNotFound (missing, deleted or another tenant's) or LifecycleRefused.
+    """Raises InvoiceNotFound (missing, deleted or another tenant's), PreconditionFailed (a stale
+    If-Match: the precondition is judged before the method, RFC 9110), or LifecycleRefused.
 
     The row lock (PostgreSQL) or the write lock (SQLite, BEGIN IMMEDIATE) makes concurrent
     actions on one invoice take turns, so each is guarded against the state it will change.
     """
     repository = InvoiceRepository(context.connection, context.tenant_id)
     row = await load(repository, invoice_id, for_update=True)
+    current_tag = entity_tag(row.invoice["version"])
+    if context.if_match is not None and not context.if_match.matches(current_tag):
+        raise PreconditionFailed(
+            "The invoice has changed since the ETag in If-Match was read.", extra={"current_etag": current_tag}
+        )
     facts = facts_of(row.invoice)
     guard(action, facts)
     return Locked(repository=repository, row=row, facts=facts)

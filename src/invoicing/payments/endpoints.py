@@ -3,9 +3,9 @@ from fastapi import Response
 from invoicing.auth.dependencies import ReadContext, WriteContext
 from invoicing.core.responses import JsonResponse, envelope
 from invoicing.core.routing import api_router
-from invoicing.core.schemas import AUTHENTICATED, Envelope, PositiveId, problem_responses
+from invoicing.core.schemas import AUTHENTICATED, CHANGES_INVOICE, Envelope, PositiveId, problem_responses
 from invoicing.invoices.lifecycle import LIFECYCLE, Action
-from invoicing.invoices.representation import invoice_resource
+from invoicing.invoices.representation import invoice_resource, invoice_response
 from invoicing.payments import service
 from invoicing.payments.representation import payment_resource
 from invoicing.payments.schemas import PaymentCreate, PaymentRecorded, PaymentResource
@@ -18,7 +18,7 @@ router = api_router(prefix="/invoices", tags=["payments"])
     status_code=201,
     summary="Record a payment (in part or in full)",
     response_model=Envelope[PaymentRecorded],
-    responses=problem_responses(*AUTHENTICATED, 400, 404, 409),
+    responses=problem_responses(*CHANGES_INVOICE),
 )
 async def record_payment(invoice_id: PositiveId, body: PaymentCreate, context: WriteContext) -> Response:
     recorded = await service.record_payment(context, invoice_id, body)
@@ -28,7 +28,7 @@ async def record_payment(invoice_id: PositiveId, body: PaymentCreate, context: W
         "invoice": invoice_resource(recorded.invoice),
         "payment": payment_resource(recorded.payment, currency),
     }
-    return JsonResponse(envelope(data), status_code=201)
+    return invoice_response(recorded.invoice, envelope(data), status_code=201)
 
 
 @router.get(

@@ -6,7 +6,7 @@ from invoicing.auth.dependencies import ReadContext, WriteContext
 from invoicing.core.render import timestamp
 from invoicing.core.responses import JsonResponse, envelope
 from invoicing.core.routing import api_router
-from invoicing.core.schemas import AUTHENTICATED, Envelope, problem_responses
+from invoicing.core.schemas import AUTHENTICATED, UNSAFE, Envelope, problem_responses
 from invoicing.series import service
 from invoicing.series.schemas import SeriesCreate, SeriesResource
 
@@ -40,7 +40,7 @@ async def list_series(context: ReadContext) -> JsonResponse:
     status_code=201,
     summary="Create a numbering series",
     response_model=Envelope[SeriesResource],
-    responses=problem_responses(*AUTHENTICATED, 400, 409),
+    responses=problem_responses(*UNSAFE),
 )
 async def create_series(body: SeriesCreate, context: WriteContext) -> JsonResponse:
     row = await service.create_series(
