@@ -24,7 +24,7 @@ from invoicing.app import create_app
 from invoicing.auth.scopes import ALL_SCOPES
 from invoicing.auth.service import create_token
 from invoicing.config import Settings
-from invoicing.core.db import create_engine, transaction
+from invoicing.core.db import APP_ROLE, create_engine, transaction
 from invoicing.core.migrate import upgrade
 from invoicing.core.tables import metadata
 from invoicing.tenants.service import create_tenant
@@ -83,9 +83,21 @@ def backend(database_url: str) -> str:
 
 @pytest.fixture(scope="session")
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """The login user's engine (the tables' owner, here a superuser): fixtures set up and inspect through it."""
     engine = create_engine(database_url, pool_size=20)
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def app_engine(database_url: str, backend: str, engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
+    """The app's engine: on PostgreSQL it acts as APP_ROLE, held to row-level security, as `invoicing serve` does."""
+    if backend == "sqlite":
+        yield engine
+        return
+    app_engine = create_engine(database_url, pool_size=20, role=APP_ROLE)
+    yield app_engine
+    await app_engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -96,9 +108,9 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def app(settings: Settings, engine: AsyncEngine) -> FastAPI:
+def app(settings: Settings, app_engine: AsyncEngine) -> FastAPI:
     application = create_app(settings)
-    application.state.engine = engine  # ASGITransport does not run the lifespan
+    application.state.engine = app_engine  # ASGITransport does not run the lifespan
     return application
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from invoicing import __version__
 from invoicing.auth.endpoints import router as oauth_router
 from invoicing.config import Settings, get_settings
-from invoicing.core.db import create_engine
+from invoicing.core.db import APP_ROLE, check_app_role, create_engine
 from invoicing.core.problems import install_problem_handlers, problem
 from invoicing.core.rate_limit import RateLimitMiddleware
 from invoicing.core.request_context import RequestContextMiddleware
@@ -59,8 +59,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         all_currencies()  # load the catalogue once, before the first request needs it
-        app.state.engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        # On PostgreSQL the service acts as APP_ROLE, which row-level security holds (README,
+        # "PostgreSQL roles and row-level security"); it does not start as anything less safe.
+        database_url = settings.app_database_url or settings.database_url
+        app.state.engine = create_engine(database_url, pool_size=settings.db_pool_size, role=APP_ROLE)
         try:
+            await check_app_role(app.state.engine)
             yield
         finally:
             await app.state.engine.dispose()

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from invoicing.auth import service as auth
 from invoicing.auth.scopes import parse_scopes
 from invoicing.config import get_settings
-from invoicing.core.db import create_engine, transaction
+from invoicing.core.db import create_engine, set_tenant, transaction
 from invoicing.core.errors import DomainError
 from invoicing.core.migrate import upgrade
 from invoicing.core.render import timestamp
@@ -24,6 +24,8 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print machin
 
 
 def run(work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
+    # The operator's commands act as DATABASE_URL's user: on PostgreSQL the tables' owner (it
+    # creates tenants and sees them all); each one names the tenant it writes for (set_tenant).
     async def main() -> T:
         engine = create_engine(get_settings().database_url, pool_size=1)
         try:
@@ -148,7 +150,7 @@ def client_create(tenant_id: int, scopes: str | None, name: str, as_json: bool) 
 
     async def work(engine: AsyncEngine) -> auth.IssuedClient:
         async with transaction(engine, write=True) as connection:
-            await _require_tenant(connection, tenant_id)
+            await _enter_tenant(connection, tenant_id)
             return await auth.create_client(connection, tenant_id=tenant_id, name=name, scopes=granted)
 
     issued = run(work)
@@ -181,7 +183,7 @@ def token_create(tenant_id: int, scopes: str | None, expires_in: int | None, as_
 
     async def work(engine: AsyncEngine) -> auth.IssuedToken:
         async with transaction(engine, write=True) as connection:
-            await _require_tenant(connection, tenant_id)
+            await _enter_tenant(connection, tenant_id)
             return await auth.create_token(connection, tenant_id=tenant_id, scopes=granted, expires_in=expires_in)
 
     issued = run(work)
@@ -252,6 +254,7 @@ def purge_idempotency_keys(as_json: bool) -> None:
             tenant_ids = [row["id"] for row in await list_tenants(connection)]
         for tenant_id in tenant_ids:
             async with transaction(engine, write=True) as connection:
+                await set_tenant(connection, tenant_id)
                 purged += await purge_expired(connection, tenant_id=tenant_id, now=utc_now())
         return purged
 
@@ -283,8 +286,10 @@ def _tenant_json(row: Any) -> dict[str, Any]:
     }
 
 
-async def _require_tenant(connection: Any, tenant_id: int) -> None:
+async def _enter_tenant(connection: Any, tenant_id: int) -> None:
+    """Fails unless the tenant exists; then the transaction acts for it (PostgreSQL's policies)."""
     from invoicing.tenants.service import get_tenant
 
     if await get_tenant(connection, tenant_id) is None:
         raise click.ClickException(f"Tenant {tenant_id} does not exist.")
+    await set_tenant(connection, tenant_id)

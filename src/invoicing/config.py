@@ -16,6 +16,11 @@ class Settings(BaseSettings):
         default=f"sqlite:///{DEFAULT_SQLITE_PATH}",
         description="sqlite:///path/to/file.db or postgresql://user@host:port/db",
     )
+    app_database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL: how `invoicing serve` logs in, as the role invoicing_app (or a member of it). "
+        "Unset: DATABASE_URL, acting as invoicing_app by SET ROLE.",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1

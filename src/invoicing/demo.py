@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from invoicing.auth.scopes import ALL_SCOPES
 from invoicing.auth.service import create_token
 from invoicing.core.context import TenantContext
-from invoicing.core.db import transaction
+from invoicing.core.db import set_tenant, transaction
 from invoicing.customers.schemas import CustomerCreate
 from invoicing.customers.service import create_customer
 from invoicing.invoices import service as invoices
@@ -76,6 +76,7 @@ async def ensure_demo(engine: AsyncEngine) -> DemoResult:
                 await invoices.create_draft(
                     context, InvoiceCreate(customer_id=customer["id"], lines=lines, notes="Quote, not yet issued")
                 )
+        await set_tenant(connection, tenant["id"])
         token = await create_token(
             connection, tenant_id=tenant["id"], scopes=ALL_SCOPES, expires_in=DEMO_TOKEN_TTL_SECONDS
         )

@@ -22,6 +22,7 @@ from invoicing.auth.service import Principal, authenticate
 from invoicing.core.clock import utc_now
 from invoicing.core.conditional import parse_if_match
 from invoicing.core.context import TenantContext
+from invoicing.core.db import set_tenant
 from invoicing.core.errors import Forbidden, Unauthenticated, Unprocessable
 from invoicing.core.request_context import request_id_of
 from invoicing.core.request_transaction import RequestTransaction
@@ -111,6 +112,9 @@ def _tenant_context(scope: str, *, write: bool) -> Callable[..., Awaitable[Tenan
         tenant_id = parse_tenant_header(x_tenant)
         if tenant_id != principal.tenant_id:
             raise Forbidden("This token may not act for that tenant.", code="tenant_forbidden")
+        # From here on the database itself shows and accepts only this tenant's rows (PostgreSQL
+        # row-level security), whatever the queries say: the second wall behind the repositories.
+        await set_tenant(connection, tenant_id)
         if scope not in principal.scopes:
             raise Forbidden(f"This token lacks the {scope} scope.", code="insufficient_scope")
         if write and idempotency_key is not None:

@@ -2,12 +2,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, insert, select, update
+from sqlalchemy import FromClause, RowMapping, Table, column, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from invoicing.auth.tables import access_tokens, api_clients
+from invoicing.core.db import is_postgresql
 from invoicing.core.ids import new_public_id
-from invoicing.core.repository import fetch_one, fetch_optional
+from invoicing.core.repository import fetch_all, fetch_one, fetch_optional
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,23 +23,38 @@ class StoredToken:
 
 
 class CredentialRepository:
-    """Credentials are found by their hash before any tenant is known, so not tenant-scoped."""
+    """Credentials are found by their hash before any tenant is known, so not tenant-scoped.
+
+    On PostgreSQL the service's role sees only the current tenant's rows, and there is no
+    current tenant yet: the two lookups go through SECURITY DEFINER functions (migration
+    0004), each returning the one row with the given key. Writes need the tenant set
+    (`core.db.set_tenant`) like any other.
+    """
 
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
 
+    def _lookup(self, table: Table, function: str, key: str) -> FromClause:
+        """`table`, or on PostgreSQL the function that returns its row whose key is `key`."""
+        if not is_postgresql(self.connection):
+            return table
+        columns = [column(name, type_) for name, type_ in ((c.name, c.type) for c in table.c)]
+        lookup: FromClause = getattr(func, function)(key).table_valued(*columns, name=table.name)
+        return lookup
+
     async def token_by_hash(self, token_hash: str) -> StoredToken | None:
+        source = self._lookup(access_tokens, "invoicing_token_by_hash", token_hash)
         row = (
             await self.connection.execute(
                 select(
-                    access_tokens.c.tenant_id,
-                    access_tokens.c.id,
-                    access_tokens.c.public_id,
-                    access_tokens.c.scopes,
-                    access_tokens.c.client_pk,
-                    access_tokens.c.expires_at,
-                    access_tokens.c.revoked_at,
-                ).where(access_tokens.c.token_hash == token_hash)
+                    source.c.tenant_id,
+                    source.c.id,
+                    source.c.public_id,
+                    source.c.scopes,
+                    source.c.client_pk,
+                    source.c.expires_at,
+                    source.c.revoked_at,
+                ).where(source.c.token_hash == token_hash)
             )
         ).first()
         if row is None:
@@ -54,7 +70,8 @@ class CredentialRepository:
         )
 
     async def client_by_client_id(self, client_id: str) -> RowMapping | None:
-        return await fetch_optional(self.connection, select(api_clients).where(api_clients.c.client_id == client_id))
+        source = self._lookup(api_clients, "invoicing_client_by_client_id", client_id)
+        return await fetch_optional(self.connection, select(source).where(source.c.client_id == client_id))
 
     async def insert_client(self, **values: Any) -> RowMapping:
         return await fetch_one(
@@ -66,12 +83,33 @@ class CredentialRepository:
             self.connection, insert(access_tokens).values(public_id=new_public_id(), **values).returning(access_tokens)
         )
 
-    async def revoke_token(self, *, token_hash: str | None, public_id: str | None, at: datetime) -> int:
-        statement = update(access_tokens).where(access_tokens.c.revoked_at.is_(None)).values(revoked_at=at)
-        if token_hash is not None:
-            statement = statement.where(access_tokens.c.token_hash == token_hash)
-        elif public_id is not None:
-            statement = statement.where(access_tokens.c.public_id == public_id)
-        else:
-            raise ValueError("a token or its id is required")
+    async def active_token_tenants(self, *, token_hash: str | None, public_id: str | None) -> list[int]:
+        """The tenants owning an unrevoked token with this hash or id (the operator's commands:
+        on PostgreSQL only the tables' owner, not the service's role, sees across tenants)."""
+        statement = (
+            select(access_tokens.c.tenant_id)
+            .distinct()
+            .where(access_tokens.c.revoked_at.is_(None), self._token_match(token_hash, public_id))
+            .order_by(access_tokens.c.tenant_id)
+        )
+        return [row["tenant_id"] for row in await fetch_all(self.connection, statement)]
+
+    async def revoke_token(self, *, tenant_id: int, token_hash: str | None, public_id: str | None, at: datetime) -> int:
+        statement = (
+            update(access_tokens)
+            .where(
+                access_tokens.c.tenant_id == tenant_id,
+                access_tokens.c.revoked_at.is_(None),
+                self._token_match(token_hash, public_id),
+            )
+            .values(revoked_at=at)
+        )
         return (await self.connection.execute(statement)).rowcount
+
+    @staticmethod
+    def _token_match(token_hash: str | None, public_id: str | None) -> Any:
+        if token_hash is not None:
+            return access_tokens.c.token_hash == token_hash
+        if public_id is not None:
+            return access_tokens.c.public_id == public_id
+        raise ValueError("a token or its id is required")

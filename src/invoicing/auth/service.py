@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from invoicing.auth import secrets
 from invoicing.auth.repository import CredentialRepository
 from invoicing.core.clock import utc_now
+from invoicing.core.db import set_tenant
 from invoicing.core.errors import Forbidden, Unauthenticated
 
 
@@ -129,6 +130,7 @@ async def exchange_client_credentials(
     scopes = requested_scopes if requested_scopes is not None else granted
     if not set(scopes) <= set(granted):
         raise InvalidScope("The requested scope exceeds what the client was granted.")
+    await set_tenant(connection, client["tenant_id"])  # the client names its tenant; the token is written there
     return await create_token(
         connection,
         tenant_id=client["tenant_id"],
@@ -140,9 +142,16 @@ async def exchange_client_credentials(
 
 
 async def revoke_token(connection: AsyncConnection, *, token: str | None = None, public_id: str | None = None) -> bool:
+    """The operator's revoke (any tenant's token, by the token or its id); True if one was active."""
     repository = CredentialRepository(connection)
     token_hash = secrets.digest(token) if token else None
-    return await repository.revoke_token(token_hash=token_hash, public_id=public_id, at=utc_now()) > 0
+    revoked, now = 0, utc_now()
+    for tenant_id in await repository.active_token_tenants(token_hash=token_hash, public_id=public_id):
+        await set_tenant(connection, tenant_id)
+        revoked += await repository.revoke_token(
+            tenant_id=tenant_id, token_hash=token_hash, public_id=public_id, at=now
+        )
+    return revoked > 0
 
 
 def _constant_time_equal(left: str, right: str) -> bool:

@@ -35,10 +35,16 @@ def parse_if_match(value: str | None) -> IfMatch | None:
     if text == "*":
         return IfMatch(any=True, tags=frozenset())
     tags: set[str] = set()
-    for part in (piece.strip() for piece in text.split(",")):
-        if part.startswith("W/"):
-            continue  # a weak tag never matches under strong comparison
-        if len(part) < 2 or not part.startswith('"') or not part.endswith('"') or '"' in part[1:-1]:
+    parts = [piece.strip() for piece in text.split(",")]
+    if not any(parts):
+        raise BadRequest("If-Match names no entity tag.", code="invalid_if_match")
+    for part in parts:
+        if not part:
+            continue  # RFC 9110 section 5.6.1: empty list elements are ignored
+        weak = part.startswith("W/")
+        opaque = part[2:] if weak else part
+        if len(opaque) < 2 or not opaque.startswith('"') or not opaque.endswith('"') or '"' in opaque[1:-1]:
             raise BadRequest('If-Match must be * or a list of entity tags such as "v3".', code="invalid_if_match")
-        tags.add(part)
+        if not weak:  # a weak tag is well-formed but never matches under strong comparison
+            tags.add(part)
     return IfMatch(any=False, tags=frozenset(tags))

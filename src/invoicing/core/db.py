@@ -4,19 +4,32 @@ SQLite and PostgreSQL differ in how writers serialise: PostgreSQL locks rows, SQ
 whole file. A SQLite transaction that starts as a reader and later writes can fail with
 SQLITE_BUSY without waiting (the lock upgrade ignores busy_timeout), so every write
 transaction on SQLite begins with BEGIN IMMEDIATE and waits its turn instead.
+
+On PostgreSQL the service acts as `APP_ROLE`, which owns nothing and is held to the tables'
+row-level security policies: an engine made with `role=APP_ROLE` sets that role when each
+connection starts, and `set_tenant` names the tenant the current transaction acts for.
+Migrations and the operator's commands use the login user (the tables' owner).
 """
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+logger = logging.getLogger("invoicing.db")
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 WRITE_OPTION = "invoicing_write"
+# The PostgreSQL role the service acts as (created by migration 0004), and the setting its
+# row-level security policies read the current tenant from.
+APP_ROLE = "invoicing_app"
+TENANT_SETTING = "app.tenant_id"
 
 
 def async_url(database_url: str) -> URL:
@@ -34,19 +47,28 @@ def async_url(database_url: str) -> URL:
     return url
 
 
-def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(database_url: str, *, pool_size: int = 10, role: str | None = None) -> AsyncEngine:
+    """`role` (PostgreSQL only): the role every connection acts as from its start, e.g. APP_ROLE.
+
+    It is sent as a startup parameter, so it is in force before the first statement, and
+    `RESET ROLE` / `RESET ALL` return to it rather than to the login user. Logging in as the
+    role itself makes it a no-op; otherwise the login user must be a member of it.
+    """
     url = async_url(database_url)
     if url.get_backend_name() == "sqlite":
         engine = create_async_engine(url, pool_size=pool_size, max_overflow=0)
         _configure_sqlite(engine)
         return engine
+    # asyncpg prepares each statement once per connection; the cache keeps them.
+    connect_args: dict[str, Any] = {"statement_cache_size": 512}
+    if role is not None:
+        connect_args["server_settings"] = {"role": role}
     return create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=False,
-        # asyncpg prepares each statement once per connection; the cache keeps them.
-        connect_args={"statement_cache_size": 512},
+        connect_args=connect_args,
     )
 
 
@@ -59,7 +81,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        # FULL: with WAL, NORMAL may lose the last commits on power loss after the client saw 2xx.
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -80,3 +103,74 @@ async def transaction(engine: AsyncEngine, *, write: bool) -> AsyncIterator[Asyn
 
 def is_postgresql(connection: AsyncConnection) -> bool:
     return connection.dialect.name == "postgresql"
+
+
+async def set_tenant(connection: AsyncConnection, tenant_id: int) -> None:
+    """Names the tenant this transaction acts for; PostgreSQL's policies show and accept only its rows.
+
+    Transaction-local (`set_config(..., true)`): it ends with the transaction, so a pooled
+    connection never carries one request's tenant into the next. Without it the policies match
+    no row at all. A no-op on SQLite, where the repositories' tenant filter is the only wall.
+    """
+    if is_postgresql(connection):
+        await connection.execute(
+            text("SELECT set_config(:setting, :tenant_id, true)"),
+            {"setting": TENANT_SETTING, "tenant_id": str(int(tenant_id))},
+        )
+
+
+class UnsafeDatabaseRole(RuntimeError):
+    """The service would run as a role row-level security does not hold."""
+
+
+# Why a role would not be held by row-level security: one row for the role acting, one for the login user.
+ROLE_CHECK = text(
+    """
+    SELECT who.kind, r.rolname AS role, array_remove(ARRAY[
+        CASE WHEN r.rolsuper THEN 'is a superuser' END,
+        CASE WHEN r.rolbypassrls THEN 'has BYPASSRLS' END,
+        CASE WHEN EXISTS (
+            SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r', 'p') AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+              AND pg_has_role(r.oid, c.relowner, 'MEMBER')
+        ) THEN 'owns tables (or is a member of their owner)' END
+    ], NULL) AS problems
+    FROM (VALUES ('acting', current_user), ('login', session_user)) AS who(kind, name)
+    JOIN pg_roles r ON r.rolname = who.name
+    """
+)
+
+
+async def check_app_role(engine: AsyncEngine) -> None:
+    """PostgreSQL: refuse to serve as a superuser, a BYPASSRLS role, or a table owner (or a member of one).
+
+    Any of those would see every tenant's rows whatever the policies say. Acting as the role
+    by SET ROLE from a login user that is one of those is allowed (it is how DATABASE_URL alone
+    serves) but warned about: SQL run on the connection could switch back.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    try:
+        async with engine.connect() as connection:
+            rows = {row["kind"]: row for row in (await connection.execute(ROLE_CHECK)).mappings()}
+    except DBAPIError as error:
+        raise UnsafeDatabaseRole(
+            f"cannot act as PostgreSQL role {APP_ROLE!r} ({error.orig}). Run `invoicing migrate` first (it creates "
+            "the role), and connect as that role or as a member of it (the user that ran the migrations is one)."
+        ) from error
+    acting, login = rows["acting"], rows["login"]
+    if acting["problems"]:
+        raise UnsafeDatabaseRole(
+            f"refusing to serve as PostgreSQL role {acting['role']!r}: it {', '.join(acting['problems'])}, so "
+            "row-level security would not hold it. See README, 'PostgreSQL roles and row-level security'."
+        )
+    if login["problems"]:
+        logger.warning(
+            "acting as PostgreSQL role %r by SET ROLE from login user %r, which %s: SQL on these connections "
+            "could switch back. In production set APP_DATABASE_URL to log in as %r (README, 'PostgreSQL roles and "
+            "row-level security').",
+            acting["role"],
+            login["role"],
+            ", ".join(login["problems"]),
+            APP_ROLE,
+        )

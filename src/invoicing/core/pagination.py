@@ -8,6 +8,7 @@ from typing import TypeVar
 from invoicing.core.errors import Unprocessable
 
 T = TypeVar("T")
+MAX_ID = 2**63 - 1
 
 
 def encode_cursor(last_id: int) -> str:
@@ -20,9 +21,11 @@ def decode_cursor(cursor: str | None) -> int | None:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, _, value = text.partition(":")
-        if prefix != "id" or not value.isdigit():
+        if prefix != "id" or not value.isascii() or not value.isdigit():
             raise ValueError(text)
-        return int(value)
+        # Past the largest id there is nothing more to page through (and the database's
+        # 64-bit integers could not even compare it): an empty page, not an error.
+        return min(int(value), MAX_ID)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise Unprocessable.field("cursor", "The cursor is not one this API returned.", code="invalid_cursor") from None
 

@@ -63,7 +63,7 @@ class RequestContextMiddleware:
                 "type": "https://invoicing.dev/problems/payload_too_large",
                 "title": "Content Too Large",
                 "status": 413,
-                "detail": f"The request body exceeds {self.max_body_bytes} bytes.",
+                "detail": "The request body exceeds the configured size limit.",
                 "code": "payload_too_large",
                 "success": "false",
                 "request_id": request_id,
@@ -86,7 +86,7 @@ class BodyTooLarge(HTTPException):
     """Raised while the app reads the body; FastAPI passes HTTPExceptions through unchanged."""
 
     def __init__(self) -> None:
-        super().__init__(413, "The request body is too large.")
+        super().__init__(413, "The request body exceeds the configured size limit.")
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:

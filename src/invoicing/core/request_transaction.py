@@ -26,8 +26,10 @@ class RequestTransaction:
 
     async def open(self, *, write: bool) -> AsyncConnection:
         if self.connection is None:
-            self._context = transaction(self.engine, write=write)
-            self.connection = await self._context.__aenter__()
+            context = transaction(self.engine, write=write)
+            # Kept only once entered: a transaction that failed to open has nothing to roll back.
+            self.connection = await context.__aenter__()
+            self._context = context
         return self.connection
 
     async def commit(self, response: Response) -> None:

@@ -78,24 +78,35 @@ async def begin(
     """Raises IdempotentReplay (seen before), IdempotencyKeyInFlight, or IdempotencyKeyReused
     (same key, other request); otherwise the key to store with this request's response."""
     repository = IdempotencyRepository(connection, tenant_id)
+    # A finished request replays at once; only a key with no stored response can be in flight.
+    await _replay_if_stored(repository, principal, key, fingerprint, now)
     if not await repository.try_claim(principal, key):
         raise IdempotencyKeyInFlight("A request with this Idempotency-Key is still being processed; retry later.")
-    stored = await repository.find(principal, key)
-    if stored is not None and stored["expires_at"] <= now:
-        await repository.delete_key(stored["id"])
-        stored = None
-    if stored is not None:
-        if stored["fingerprint"] != fingerprint:
-            raise IdempotencyKeyReused(
-                "This Idempotency-Key was used for a different request (method, path or body).",
-                errors={KEY_HEADER: ["already used for a different request"]},
-            )
-        headers = dict(orjson.loads(stored["response_headers"]))
-        headers[REPLAYED_HEADER] = "true"
-        raise IdempotentReplay(Response(stored["response_body"], stored["response_status"], headers=headers))
+    # The first request may have committed between the look-up and the claim.
+    await _replay_if_stored(repository, principal, key, fingerprint, now)
     if secrets.randbelow(PURGE_ONE_IN) == 0:
         await repository.purge_expired(now, limit=PURGE_BATCH)
     return PendingKey(tenant_id=tenant_id, principal=principal, key=key, fingerprint=fingerprint)
+
+
+async def _replay_if_stored(
+    repository: IdempotencyRepository, principal: str, key: str, fingerprint: str, now: datetime
+) -> None:
+    """Raises IdempotentReplay or IdempotencyKeyReused for a stored, unexpired key."""
+    stored = await repository.find(principal, key)
+    if stored is None:
+        return
+    if stored["expires_at"] <= now:
+        await repository.delete_key(stored["id"])
+        return
+    if stored["fingerprint"] != fingerprint:
+        raise IdempotencyKeyReused(
+            "This Idempotency-Key was used for a different request (method, path or body).",
+            errors={KEY_HEADER: ["already used for a different request"]},
+        )
+    headers = dict(orjson.loads(stored["response_headers"]))
+    headers[REPLAYED_HEADER] = "true"
+    raise IdempotentReplay(Response(stored["response_body"], stored["response_status"], headers=headers))
 
 
 async def remember(

@@ -46,3 +46,41 @@ def tenant_fk(column: str, table: str) -> sa.ForeignKeyConstraint:
     return sa.ForeignKeyConstraint(
         ["tenant_id", column], [f"{table}.tenant_id", f"{table}.id"], name=f"fk_{column}_{table}"
     )
+
+
+# -- row-level security (PostgreSQL; see migration 0004 and README) -----------------------
+
+# The tenant the current transaction acts for (`core.db.set_tenant`). Unset it is NULL, and
+# after a transaction that set it '' (hence NULLIF): either way no row matches, and the
+# policies fail closed.
+CURRENT_TENANT = "NULLIF(current_setting('app.tenant_id', true), '')::bigint"
+
+
+def quoted(name: str) -> str:
+    return str(op.get_bind().dialect.identifier_preparer.quote(name))
+
+
+def isolate_tenant_table(name: str, app_role: str) -> None:
+    """PostgreSQL: `app_role` may use the table, but sees and writes only the current tenant's rows.
+
+    Every new tenant-owned table calls this in its migration (tests/test_rls.py checks that
+    each table with a tenant_id column is covered). FORCE holds the table's owner to the
+    policy too (a superuser or a BYPASSRLS role is never held).
+    """
+    table, role = quoted(name), quoted(app_role)
+    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {role}")
+    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+    op.execute(
+        f"CREATE POLICY tenant_isolation ON {table} "
+        f"USING (tenant_id = {CURRENT_TENANT}) WITH CHECK (tenant_id = {CURRENT_TENANT})"
+    )
+
+
+def release_tenant_table(name: str, app_role: str) -> None:
+    """Undoes `isolate_tenant_table`."""
+    table, role = quoted(name), quoted(app_role)
+    op.execute(f"DROP POLICY IF EXISTS tenant_isolation ON {table}")
+    op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
+    op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+    op.execute(f"REVOKE ALL ON {table} FROM {role}")

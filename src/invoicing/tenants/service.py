@@ -6,6 +6,7 @@ from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from invoicing.core.clock import utc_now
+from invoicing.core.db import set_tenant
 from invoicing.core.errors import Unprocessable
 from invoicing.core.ids import new_public_id
 from invoicing.currencies.catalog import find_currency
@@ -23,7 +24,10 @@ async def create_tenant(
     timezone: str = "Europe/Istanbul",
     tax_number: str | None = None,
 ) -> RowMapping:
-    """A tenant with its default numbering series `INV`. Raises Unprocessable on bad input."""
+    """A tenant with its default numbering series `INV`. Raises Unprocessable on bad input.
+
+    The rest of the transaction acts for the new tenant (`set_tenant`), so its rows can follow.
+    """
     if not name.strip() or len(name) > 200:
         raise Unprocessable.field("name", "A name of 1 to 200 characters is required.")
     currency = find_currency(base_currency)
@@ -43,6 +47,7 @@ async def create_tenant(
         created_at=now,
         updated_at=now,
     )
+    await set_tenant(connection, tenant["id"])
     await series_service.create_series(connection, tenant_id=tenant["id"], name=DEFAULT_SERIES, is_default=True)
     return tenant
 
