@@ -26,3 +26,16 @@ REFUSAL_CODES = {
     "invoice_has_payments",
     "invoice_already_void",
 }
+# The event each successful action writes (the docs name them; SPEC 3 asks for one per change).
+EVENT_TYPES = {
+    "update": "invoice.updated",
+    "issue": "invoice.issued",
+    "send": "invoice.sent",
+    "record_payment": "invoice.payment_recorded",
+    "cancel": "invoice.cancelled",
+    "revert_cancel": "invoice.cancel_reverted",
+    "void": "invoice.voided",
+    "delete": "invoice.deleted",
+    "archive": "invoice.archived",
+    "unarchive": "invoice.unarchived",
+}

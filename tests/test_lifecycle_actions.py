@@ -33,7 +33,7 @@ from tests.lifecycle_states import (
     stored_events,
     stored_invoice,
 )
-from tests.spec_lifecycle import ACTIONS, REFUSAL_CODES, SAME
+from tests.spec_lifecycle import ACTIONS, EVENT_TYPES, REFUSAL_CODES, SAME
 
 NOT_FOUND = "invoice_not_found"  # a deleted invoice answers 404 to everything
 
@@ -131,18 +131,6 @@ TABLE: dict[str, dict[str, str]] = {
 for _row in TABLE.values():
     _row["deleted"] = NOT_FOUND
 
-EVENT_TYPES = {
-    "update": "invoice.updated",
-    "issue": "invoice.issued",
-    "send": "invoice.sent",
-    "record_payment": "invoice.payment_recorded",
-    "cancel": "invoice.cancelled",
-    "revert_cancel": "invoice.cancel_reverted",
-    "void": "invoice.voided",
-    "delete": "invoice.deleted",
-    "archive": "invoice.archived",
-    "unarchive": "invoice.unarchived",
-}
 
 # What a payment pays in each payable situation (the refused ones try 10.00).
 PAYMENT_AMOUNT = {"issued": PARTIAL, "partially_paid": REMAINDER}

@@ -53,6 +53,8 @@ from invoicing.config import Settings
 from invoicing.core.db import APP_ROLE, create_engine
 from tests.conftest import Tenant, new_tenant
 from tests.lifecycle_states import stored_events
+from tests.spec_lifecycle import ACTIONS
+from tests.spec_lifecycle import EVENT_TYPES as SPEC_EVENT_TYPES
 
 EXAMPLES = int(os.environ.get("STATE_MACHINE_EXAMPLES", "200"))
 STEPS = int(os.environ.get("STATE_MACHINE_STEPS", "20"))
@@ -61,31 +63,8 @@ T = TypeVar("T")
 
 # -- the model: SPEC 3 (lifecycle) and SPEC 4 (money), transcribed independently ----------------
 
-ACTIONS = [  # the order `available_actions` lists them in
-    "update",
-    "issue",
-    "send",
-    "record_payment",
-    "cancel",
-    "revert_cancel",
-    "void",
-    "delete",
-    "archive",
-    "unarchive",
-]
-EVENT_TYPES = {
-    "create": "invoice.created",
-    "update": "invoice.updated",
-    "issue": "invoice.issued",
-    "send": "invoice.sent",
-    "record_payment": "invoice.payment_recorded",
-    "cancel": "invoice.cancelled",
-    "revert_cancel": "invoice.cancel_reverted",
-    "void": "invoice.voided",
-    "delete": "invoice.deleted",
-    "archive": "invoice.archived",
-    "unarchive": "invoice.unarchived",
-}
+# ACTIONS is in the order `available_actions` lists them; "create" is the draft's first event.
+EVENT_TYPES = {"create": "invoice.created", **SPEC_EVENT_TYPES}
 MINOR_UNITS = {"TRY": 2, "EUR": 2, "JPY": 0, "KWD": 3}  # TRY: the test tenants' base currency
 NUMBER = re.compile(r"^(?P<series>[A-Z0-9]{3})(?P<year>\d{4})(?P<sequence>\d{9})$")
 
