@@ -37,6 +37,7 @@ from invoicing.idempotency.service import purge_expired
 from invoicing.idempotency.tables import idempotency_keys
 from invoicing.invoices.tables import invoices
 from invoicing.payments.tables import payments
+from tests.concurrency import all_at_once
 from tests.conftest import Tenant, new_tenant, rows_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -245,23 +246,6 @@ async def test_a_thousand_keys_sent_two_to_five_times_each_execute_once_and_repl
         assert (await tenant.get(f"/invoices/{invoice['id']}")).json()["data"]["status"] == "issued"
 
 
-async def _fifty_at_once(calls: list[Awaitable[httpx.Response]]) -> list[httpx.Response]:
-    in_flight = peak = 0
-
-    async def tracked(call: Awaitable[httpx.Response]) -> httpx.Response:
-        nonlocal in_flight, peak
-        in_flight += 1
-        peak = max(peak, in_flight)
-        try:
-            return await call
-        finally:
-            in_flight -= 1
-
-    outcomes = await asyncio.gather(*(tracked(call) for call in calls), return_exceptions=True)
-    assert peak == len(calls), f"only {peak} of {len(calls)} requests were in flight together"
-    return assert_no_server_errors(outcomes)
-
-
 def assert_one_execution_the_rest_conflict_or_replay(
     responses: list[httpx.Response], backend: str, status: int
 ) -> None:
@@ -282,7 +266,7 @@ async def test_fifty_concurrent_requests_with_one_key_execute_once(
     engine: AsyncEngine, tenant: Tenant, backend: str
 ) -> None:
     body = {"first_name": "Racer", "last_name": "Once"}
-    responses = await _fifty_at_once([keyed(tenant, "one-key", "POST", "/customers", json=body) for _ in range(50)])
+    responses = await all_at_once([keyed(tenant, "one-key", "POST", "/customers", json=body) for _ in range(50)])
     assert_one_execution_the_rest_conflict_or_replay(responses, backend, 201)
     assert len((await rows_of(engine, tenant.id))["customers"]) == 1
     again = await keyed(tenant, "one-key", "POST", "/customers", json=body)
@@ -299,7 +283,7 @@ async def test_concurrent_retries_of_a_finished_request_all_replay(
     body = {"first_name": "Done", "last_name": "Already"}
     first = await keyed(tenant, "finished", "POST", "/customers", json=body)
     assert first.status_code == 201
-    responses = await _fifty_at_once([keyed(tenant, "finished", "POST", "/customers", json=body) for _ in range(50)])
+    responses = await all_at_once([keyed(tenant, "finished", "POST", "/customers", json=body) for _ in range(50)])
     outcomes = Counter((r.status_code, code_of(r), r.headers.get(REPLAYED)) for r in responses)
     assert outcomes == {(201, None, "true"): 50}, f"[{backend}] {outcomes}"
     assert all(r.content == first.content for r in responses)
@@ -313,7 +297,7 @@ async def test_fifty_concurrent_payments_with_one_key_pay_once(
     invoice = await issued_invoice(tenant, customer["id"])
     body = {"amount": "10.00", "method": "card"}
     path = f"/invoices/{invoice['id']}/payments"
-    responses = await _fifty_at_once([keyed(tenant, "pay-once", "POST", path, json=body) for _ in range(50)])
+    responses = await all_at_once([keyed(tenant, "pay-once", "POST", path, json=body) for _ in range(50)])
     assert_one_execution_the_rest_conflict_or_replay(responses, backend, 201)
     current = (await tenant.get(f"/invoices/{invoice['id']}")).json()["data"]
     assert Decimal(current["amount_paid"]) == Decimal("10.00")

@@ -7,7 +7,6 @@ with one event; 50 payments that together exceed the total never overpay. Mixed 
 state the event log replays to. A 5xx, or an exception out of the app, fails with its details.
 """
 
-import asyncio
 import random
 from collections import Counter
 from collections.abc import Awaitable
@@ -17,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.concurrency import all_at_once
 from tests.conftest import Tenant
 
 RACERS = 50
@@ -50,33 +50,6 @@ async def _issued(tenant: Tenant, total: Decimal = TOTAL) -> dict[str, Any]:
     issued = await tenant.issue(draft["id"])
     assert Decimal(issued["amount_payable"]) == total
     return issued
-
-
-async def _race(calls: list[Awaitable[httpx.Response]]) -> list[httpx.Response]:
-    """Runs every call at once; fails on an exception raised out of the app or on any 5xx."""
-    in_flight = peak = 0
-
-    async def tracked(call: Awaitable[httpx.Response]) -> httpx.Response:
-        nonlocal in_flight, peak
-        in_flight += 1
-        peak = max(peak, in_flight)
-        try:
-            return await call
-        finally:
-            in_flight -= 1
-
-    outcomes = await asyncio.gather(*(tracked(call) for call in calls), return_exceptions=True)
-    assert peak == len(calls), f"only {peak} of {len(calls)} requests were in flight together"
-    raised = [f"{type(outcome).__name__}: {outcome}" for outcome in outcomes if isinstance(outcome, BaseException)]
-    assert not raised, f"{len(raised)} of {len(outcomes)} requests raised out of the app: {Counter(raised)}"
-    responses = [outcome for outcome in outcomes if isinstance(outcome, httpx.Response)]
-    server_errors = [
-        f"{response.request.method} {response.request.url.path} -> {response.status_code}: {response.text[:500]}"
-        for response in responses
-        if response.status_code >= 500
-    ]
-    assert not server_errors, f"{len(server_errors)} server errors:\n" + "\n".join(server_errors[:5])
-    return responses
 
 
 def _code(response: httpx.Response) -> tuple[int, str]:
@@ -143,7 +116,7 @@ async def test_fifty_simultaneous_cancels_give_one_success_and_one_event(tenant:
     invoice_id = issued["id"]
     before = await _events(tenant, invoice_id)
 
-    responses = await _race(
+    responses = await all_at_once(
         [tenant.post(f"/invoices/{invoice_id}/cancel", json={"id": invoice_id}) for _ in range(RACERS)]
     )
 
@@ -183,7 +156,7 @@ async def test_fifty_simultaneous_payments_never_overpay(tenant: Tenant, amounts
     invoice_id = issued["id"]
     before = await _events(tenant, invoice_id)
 
-    responses = await _race(
+    responses = await all_at_once(
         [tenant.post(f"/invoices/{invoice_id}/payments", json={"amount": a, "method": "cash"}) for a in amounts]
     )
 
@@ -240,14 +213,14 @@ def _call(tenant: Tenant, action: str, invoice_id: int, amount: str) -> Awaitabl
     return tenant.post(f"/invoices/{invoice_id}/{path}", json={"id": invoice_id})
 
 
-async def _mixed_race(tenant: Tenant, plan: Counter[str], *, seed: int, amount: str) -> None:
+async def _mixedall_at_once(tenant: Tenant, plan: Counter[str], *, seed: int, amount: str) -> None:
     issued = await _issued(tenant)
     invoice_id = issued["id"]
     before = await _events(tenant, invoice_id)
     actions = [action for action, count in sorted(plan.items()) for _ in range(count)]
     random.Random(seed).shuffle(actions)
 
-    responses = await _race([_call(tenant, action, invoice_id, amount) for action in actions])
+    responses = await all_at_once([_call(tenant, action, invoice_id, amount) for action in actions])
 
     succeeded: Counter[str] = Counter()
     for action, response in zip(actions, responses, strict=True):
@@ -279,7 +252,7 @@ async def _mixed_race(tenant: Tenant, plan: Counter[str], *, seed: int, amount: 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 async def test_cancels_payments_and_voids_at_once_end_where_the_event_log_says(tenant: Tenant, seed: int) -> None:
-    await _mixed_race(tenant, Counter(cancel=20, payment=20, void=10), seed=seed, amount="10.00")
+    await _mixedall_at_once(tenant, Counter(cancel=20, payment=20, void=10), seed=seed, amount="10.00")
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -287,4 +260,4 @@ async def test_cancels_reverts_payments_and_voids_at_once_end_where_the_event_lo
     tenant: Tenant, seed: int
 ) -> None:
     plan = Counter(cancel=15, revert_cancel=15, payment=15, void=5)
-    await _mixed_race(tenant, plan, seed=seed, amount="12.50")
+    await _mixedall_at_once(tenant, plan, seed=seed, amount="12.50")
