@@ -78,9 +78,15 @@ async def _authenticated(request: Request, connection: AsyncConnection, token: s
 
 
 async def _check_idempotency_key(
-    request: Request, transaction: RequestTransaction, connection: AsyncConnection, tenant_id: int, caller: str
+    request: Request,
+    transaction: RequestTransaction,
+    connection: AsyncConnection,
+    *,
+    tenant_id: int,
+    caller: str,
+    key_header: str,
 ) -> None:
-    key = idempotency.validate_key(request.headers[idempotency.KEY_HEADER])
+    key = idempotency.validate_key(key_header)
     query = request.url.query
     body = await request.body()
     fingerprint = idempotency.fingerprint(request.method, request.url.path, query, body)
@@ -95,35 +101,64 @@ async def _check_idempotency_key(
     transaction.before_commit.append(store)
 
 
+async def open_tenant_context(
+    request: Request,
+    *,
+    token: str | None,
+    scope: str,
+    write: bool,
+    tenant_header: str | None = None,
+    idempotency_key: str | None = None,
+    if_match: str | None = None,
+) -> TenantContext:
+    """Authenticate, fix the tenant, check the scope and the idempotency key, in the request's transaction.
+
+    Every dialect calls this: the primary API names the tenant in `X-Tenant` (`tenant_header`);
+    dialects whose vendor has no such header (HighLevel, FlowPayroll) pass None and act for the
+    token's own tenant, the one tenant a token may act for.
+    """
+    if not token:  # refused before any transaction (or SQLite write lock) is taken
+        raise _logged(request, Unauthenticated("A Bearer token is required in the Authorization header."))
+    transaction: RequestTransaction = request.state.transaction
+    connection = await transaction.open(write=write)
+    principal = await _authenticated(request, connection, token)
+    tenant_id = principal.tenant_id if tenant_header is None else parse_tenant_header(tenant_header)
+    if tenant_id != principal.tenant_id:
+        raise Forbidden("This token may not act for that tenant.", code="tenant_forbidden")
+    # From here on the database itself shows and accepts only this tenant's rows (PostgreSQL
+    # row-level security), whatever the queries say: the second wall behind the repositories.
+    await set_tenant(connection, tenant_id)
+    if scope not in principal.scopes:
+        raise Forbidden(f"This token lacks the {scope} scope.", code="insufficient_scope")
+    if write and idempotency_key is not None:
+        await _check_idempotency_key(
+            request, transaction, connection, tenant_id=tenant_id, caller=principal.caller, key_header=idempotency_key
+        )
+    return TenantContext(
+        connection, tenant_id, principal.actor, request_id_of(request), if_match=parse_if_match(if_match)
+    )
+
+
 def _tenant_context(scope: str, *, write: bool) -> Callable[..., Awaitable[TenantContext]]:
-    async def open_tenant_context(
+    async def open_primary_context(
         request: Request,
         x_tenant: TenantHeader = None,
         idempotency_key: IdempotencyKeyHeader = None,
         if_match: IfMatchHeader = None,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)] = None,
     ) -> TenantContext:
-        token = credentials.credentials.strip() if credentials else None
-        if not token:  # refused before any transaction (or SQLite write lock) is taken
-            raise _logged(request, Unauthenticated("A Bearer token is required in the Authorization header."))
-        transaction: RequestTransaction = request.state.transaction
-        connection = await transaction.open(write=write)
-        principal = await _authenticated(request, connection, token)
-        tenant_id = parse_tenant_header(x_tenant)
-        if tenant_id != principal.tenant_id:
-            raise Forbidden("This token may not act for that tenant.", code="tenant_forbidden")
-        # From here on the database itself shows and accepts only this tenant's rows (PostgreSQL
-        # row-level security), whatever the queries say: the second wall behind the repositories.
-        await set_tenant(connection, tenant_id)
-        if scope not in principal.scopes:
-            raise Forbidden(f"This token lacks the {scope} scope.", code="insufficient_scope")
-        if write and idempotency_key is not None:
-            await _check_idempotency_key(request, transaction, connection, tenant_id, principal.caller)
-        return TenantContext(
-            connection, tenant_id, principal.actor, request_id_of(request), if_match=parse_if_match(if_match)
+        return await open_tenant_context(
+            request,
+            token=credentials.credentials.strip() if credentials else None,
+            scope=scope,
+            write=write,
+            # X-Tenant is required here: an absent header must not fall back to the token's tenant.
+            tenant_header=x_tenant if x_tenant is not None else "",
+            idempotency_key=idempotency_key,
+            if_match=if_match,
         )
 
-    return open_tenant_context
+    return open_primary_context
 
 
 ReadContext = Annotated[TenantContext, Depends(_tenant_context(INVOICES_READ, write=False))]
