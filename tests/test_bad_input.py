@@ -107,11 +107,12 @@ CASES = [
     # Well-formed references to nothing.
     post_invoice("unknown currency", {"currency": "XYZ"}, 422, "unknown_currency", "currency"),
     post_invoice("currency without minor units", {"currency": "XAU"}, 422, "unknown_currency", "currency"),
-    post_invoice("currency not 3 letters", {"currency": "EURO"}, 422, "validation_failed", "currency"),
+    post_invoice("currency not 3 letters", {"currency": "EURO"}, 422, "unknown_currency", "currency"),
     post_invoice("unknown series", {"series_name": "ZZZ"}, 422, "unknown_series", "series_name"),
     post_invoice("malformed series", {"series_name": "z"}, 422, "validation_failed", "series_name"),
     post_invoice("unknown customer", {"customer_id": 999_999_999}, 422, "unknown_customer", "customer_id"),
-    post_invoice("customer at bigint maximum", {"customer_id": 2**63 - 1}, 422, "unknown_customer", "customer_id"),
+    post_invoice("customer at the largest id", {"customer_id": 2**53 - 1}, 422, "unknown_customer", "customer_id"),
+    post_invoice("customer past the largest id", {"customer_id": 2**53}, 422, "validation_failed", "customer_id"),
     Bad("malformed series name", "POST", "/series", 422, "invalid_series", "name", json={"name": "toolong"}),
     # Fields that do not exist (extra="forbid"), at each level.
     post_invoice("unknown field", {"colour": "red"}, 422, "validation_failed", "colour"),

@@ -117,9 +117,8 @@ async def test_changing_the_document_class_of_a_draft_takes_that_class_default_p
 
 
 async def test_a_cursor_past_the_largest_id_is_an_empty_page_not_an_error(tenant: Tenant) -> None:
-    import base64
 
-    cursor = base64.urlsafe_b64encode(f"id:{2**63}".encode()).decode().rstrip("=")
+    cursor = str(2**64)
     for path in ("/invoices", "/customers"):
         response = await tenant.get(path, params={"cursor": cursor})
         assert response.status_code == 200, response.text

@@ -276,3 +276,27 @@ async def test_a_request_without_a_database_fails_with_its_own_error(caplog: pyt
     logged = [record.exc_info[1] for record in caplog.records if record.exc_info]
     assert logged, "the error was not logged"
     assert all(isinstance(error, OSError) for error in logged), [repr(error) for error in logged]
+
+
+async def test_a_request_that_finds_no_free_connection_gets_503_with_retry_after(app: FastAPI, tenant: Tenant) -> None:
+    settings = Settings(
+        database_url=app.state.settings.database_url,
+        db_pool_size=1,
+        db_pool_timeout_seconds=0.2,
+        rate_limit_per_second=0,
+    )
+    busy_app = create_app(settings)
+    async with busy_app.router.lifespan_context(busy_app):
+        engine: AsyncEngine = busy_app.state.engine
+        pool_capacity = engine.pool.size() + max(engine.pool._max_overflow, 0)  # type: ignore[attr-defined]
+        held = [await engine.connect() for _ in range(pool_capacity)]
+        try:
+            transport = httpx.ASGITransport(app=busy_app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                response = await client.get("/api/v1/invoices", headers=tenant.headers)
+        finally:
+            for connection in held:
+                await connection.close()
+    assert response.status_code == 503, response.text
+    assert response.headers["retry-after"] == "1"
+    assert response.json()["code"] == "service_busy"

@@ -5,11 +5,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from invoicing import __version__
 from invoicing.auth.endpoints import router as oauth_router
 from invoicing.config import Settings, get_settings
 from invoicing.core.db import APP_ROLE, check_app_role, create_engine
+from invoicing.core.openapi import install_openapi
 from invoicing.core.problems import install_problem_handlers, problem
 from invoicing.core.rate_limit import RateLimitMiddleware
 from invoicing.core.request_context import RequestContextMiddleware
@@ -18,6 +20,8 @@ from invoicing.core.routing import api_router
 from invoicing.currencies.catalog import all_currencies
 from invoicing.currencies.endpoints import router as currencies_router
 from invoicing.customers.endpoints import router as customers_router
+from invoicing.flowpayroll.app import create_flowpayroll_app
+from invoicing.highlevel.app import create_highlevel_app
 from invoicing.invoices.action_endpoints import router as invoice_actions_router
 from invoicing.invoices.endpoints import router as invoices_router
 from invoicing.payments.endpoints import router as payments_router
@@ -53,6 +57,18 @@ async def handle_integrity_error(request: Request, exc: Exception) -> ProblemRes
     return problem(request, status=409, code="conflict", detail="The change conflicts with existing data.")
 
 
+async def handle_pool_timeout(request: Request, exc: Exception) -> ProblemResponse:
+    # Every pooled connection stayed busy past the pool timeout: the service is overloaded, not
+    # broken, and the client may retry (nothing was changed: no connection, no transaction).
+    return problem(
+        request,
+        status=503,
+        code="service_busy",
+        detail="The service is busy; retry shortly.",
+        headers={"Retry-After": "1"},
+    )
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -62,7 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # On PostgreSQL the service acts as APP_ROLE, which row-level security holds (README,
         # "PostgreSQL roles and row-level security"); it does not start as anything less safe.
         database_url = settings.app_database_url or settings.database_url
-        app.state.engine = create_engine(database_url, pool_size=settings.db_pool_size, role=APP_ROLE)
+        app.state.engine = create_engine(
+            database_url, pool_size=settings.db_pool_size, pool_timeout=settings.db_pool_timeout_seconds, role=APP_ROLE
+        )
         try:
             await check_app_role(app.state.engine)
             yield
@@ -84,5 +102,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     install_problem_handlers(app)
     app.add_exception_handler(IntegrityError, handle_integrity_error)
+    app.add_exception_handler(PoolTimeout, handle_pool_timeout)
     app.include_router(primary_api(), prefix="/api")
+    app.mount("/highlevel", create_highlevel_app(app.state))
+    install_openapi(app, max_page_size=settings.max_page_size)
+    app.mount("/flowpayroll/v1/billing", create_flowpayroll_app(app.state))
     return app

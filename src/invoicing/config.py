@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     port: int = 8000
     workers: int = 1
     db_pool_size: int = Field(default=10, ge=1)
+    db_pool_timeout_seconds: float = Field(
+        default=10, gt=0, description="How long a request waits for a free connection before 503 (Retry-After)."
+    )
     access_token_ttl_seconds: int = Field(default=3600, ge=60)
     default_page_size: int = Field(default=50, ge=1)
     max_page_size: int = Field(default=200, ge=1)

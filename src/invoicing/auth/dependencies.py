@@ -20,12 +20,12 @@ from starlette.responses import Response
 from invoicing.auth.scopes import INVOICES_READ, INVOICES_WRITE
 from invoicing.auth.service import Principal, authenticate
 from invoicing.core.clock import utc_now
-from invoicing.core.conditional import parse_if_match
+from invoicing.core.conditional import IF_MATCH_PATTERN, parse_if_match
 from invoicing.core.context import TenantContext
-from invoicing.core.db import set_tenant
 from invoicing.core.errors import Forbidden, Unauthenticated, Unprocessable
 from invoicing.core.request_context import request_id_of
 from invoicing.core.request_transaction import RequestTransaction
+from invoicing.core.wire_types import MAX_ID
 from invoicing.idempotency import service as idempotency
 
 logger = logging.getLogger("invoicing.auth")
@@ -36,13 +36,15 @@ bearer_scheme = HTTPBearer(
 )
 
 # Parsed by hand (not as `int`) so a missing or bad token answers 401 before the header's 422.
+# Declared required in the OpenAPI document by core.openapi.
 TenantHeader = Annotated[
     str | None,
-    WithJsonSchema({"type": "integer", "minimum": 1}),
-    Header(alias="X-Tenant", description="Required. The tenant (a positive integer) the request acts for."),
+    WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_ID}),
+    Header(alias="X-Tenant", description="The tenant (a positive integer) the request acts for."),
 ]
 IdempotencyKeyHeader = Annotated[
     str | None,
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 255, "pattern": idempotency.KEY_PATTERN}),
     Header(
         alias="Idempotency-Key",
         description="Unsafe requests: 1-255 printable characters. A retry with the same key replays the "
@@ -51,6 +53,7 @@ IdempotencyKeyHeader = Annotated[
 ]
 IfMatchHeader = Annotated[
     str | None,
+    WithJsonSchema({"type": "string", "pattern": IF_MATCH_PATTERN}),
     Header(alias="If-Match", description="Invoice changes: proceed only if the ETag still matches (else 412)."),
 ]
 
@@ -59,7 +62,7 @@ def parse_tenant_header(value: str | None) -> int:
     if value is None or not value.strip():
         raise Unprocessable.field("X-Tenant", "The X-Tenant header is required.", code="tenant_required")
     text = value.strip()
-    if not text.isascii() or not text.isdigit() or int(text) < 1 or len(text) > 18:
+    if not text.isascii() or not text.isdigit() or len(text) > 16 or not 1 <= int(text) <= MAX_ID:
         raise Unprocessable.field("X-Tenant", "X-Tenant must be a positive integer.", code="tenant_invalid")
     return int(text)
 
@@ -72,7 +75,7 @@ def _logged(request: Request, refusal: Unauthenticated) -> Unauthenticated:
 
 async def _authenticated(request: Request, connection: AsyncConnection, token: str) -> Principal:
     try:
-        return await authenticate(connection, token)
+        return await authenticate(connection, token, bind_tenant=True)
     except Unauthenticated as refusal:
         raise _logged(request, refusal) from None
 
@@ -121,13 +124,13 @@ async def open_tenant_context(
         raise _logged(request, Unauthenticated("A Bearer token is required in the Authorization header."))
     transaction: RequestTransaction = request.state.transaction
     connection = await transaction.open(write=write)
+    # The token's own tenant is bound in the statement that finds the token (one round trip):
+    # from here on the database itself shows and accepts only that tenant's rows (PostgreSQL
+    # row-level security), whatever the queries say: the second wall behind the repositories.
     principal = await _authenticated(request, connection, token)
     tenant_id = principal.tenant_id if tenant_header is None else parse_tenant_header(tenant_header)
     if tenant_id != principal.tenant_id:
         raise Forbidden("This token may not act for that tenant.", code="tenant_forbidden")
-    # From here on the database itself shows and accepts only this tenant's rows (PostgreSQL
-    # row-level security), whatever the queries say: the second wall behind the repositories.
-    await set_tenant(connection, tenant_id)
     if scope not in principal.scopes:
         raise Forbidden(f"This token lacks the {scope} scope.", code="insufficient_scope")
     if write and idempotency_key is not None:
@@ -139,8 +142,26 @@ async def open_tenant_context(
     )
 
 
-def _tenant_context(scope: str, *, write: bool) -> Callable[..., Awaitable[TenantContext]]:
-    async def open_primary_context(
+def _read_context(scope: str) -> Callable[..., Awaitable[TenantContext]]:
+    async def open_primary_read_context(
+        request: Request,
+        x_tenant: TenantHeader = None,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)] = None,
+    ) -> TenantContext:
+        return await open_tenant_context(
+            request,
+            token=credentials.credentials.strip() if credentials else None,
+            scope=scope,
+            write=False,
+            # X-Tenant is required here: an absent header must not fall back to the token's tenant.
+            tenant_header=x_tenant if x_tenant is not None else "",
+        )
+
+    return open_primary_read_context
+
+
+def _write_context(scope: str) -> Callable[..., Awaitable[TenantContext]]:
+    async def open_primary_write_context(
         request: Request,
         x_tenant: TenantHeader = None,
         idempotency_key: IdempotencyKeyHeader = None,
@@ -151,15 +172,14 @@ def _tenant_context(scope: str, *, write: bool) -> Callable[..., Awaitable[Tenan
             request,
             token=credentials.credentials.strip() if credentials else None,
             scope=scope,
-            write=write,
-            # X-Tenant is required here: an absent header must not fall back to the token's tenant.
+            write=True,
             tenant_header=x_tenant if x_tenant is not None else "",
             idempotency_key=idempotency_key,
             if_match=if_match,
         )
 
-    return open_primary_context
+    return open_primary_write_context
 
 
-ReadContext = Annotated[TenantContext, Depends(_tenant_context(INVOICES_READ, write=False))]
-WriteContext = Annotated[TenantContext, Depends(_tenant_context(INVOICES_WRITE, write=True))]
+ReadContext = Annotated[TenantContext, Depends(_read_context(INVOICES_READ))]
+WriteContext = Annotated[TenantContext, Depends(_write_context(INVOICES_WRITE))]

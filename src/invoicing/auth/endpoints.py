@@ -11,13 +11,14 @@ from urllib.parse import parse_qsl, unquote
 
 from fastapi import APIRouter, Request
 
-from invoicing.auth.scopes import parse_scopes
+from invoicing.auth.scopes import SCOPE_PATTERN, parse_scopes
 from invoicing.auth.service import InvalidClient, InvalidScope, exchange_client_credentials
 from invoicing.core.db import transaction
 from invoicing.core.responses import JsonResponse
 
 router = APIRouter(tags=["auth"])
 
+OAUTH_PARAMETERS = ("grant_type", "client_id", "client_secret", "scope")
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 _FORM_SCHEMA: dict[str, Any] = {
@@ -32,8 +33,14 @@ _FORM_SCHEMA: dict[str, Any] = {
                         "grant_type": {"type": "string", "enum": ["client_credentials"]},
                         "client_id": {"type": "string"},
                         "client_secret": {"type": "string"},
-                        "scope": {"type": "string", "example": "invoices:read invoices:write"},
+                        "scope": {
+                            "type": "string",
+                            "pattern": SCOPE_PATTERN,
+                            "example": "invoices:read invoices:write",
+                        },
                     },
+                    # RFC 6749 section 3.2: parameters the server does not know are ignored.
+                    "additionalProperties": {"type": "string"},
                 }
             }
         },
@@ -93,7 +100,8 @@ async def issue_token(request: Request) -> JsonResponse:
     except UnicodeDecodeError:
         return oauth_error(400, "invalid_request", "The form is not valid UTF-8.")
     form = dict(pairs)
-    if len(form) != len(pairs):  # RFC 6749 section 3.2: parameters must not repeat
+    # RFC 6749 section 3.2: the grant's parameters must not repeat; unknown ones are ignored.
+    if any(sum(name == known for name, _ in pairs) > 1 for known in OAUTH_PARAMETERS):
         return oauth_error(400, "invalid_request", "A parameter is repeated.")
     if "grant_type" not in form:
         return oauth_error(400, "invalid_request", "grant_type is required.")

@@ -55,9 +55,13 @@ class InvalidScope(Forbidden):
     code = "invalid_scope"
 
 
-async def authenticate(connection: AsyncConnection, token: str) -> Principal:
-    """The token's principal; raises Unauthenticated when unknown, expired or revoked."""
-    stored = await CredentialRepository(connection).token_by_hash(secrets.digest(token))
+async def authenticate(connection: AsyncConnection, token: str, *, bind_tenant: bool = False) -> Principal:
+    """The token's principal; raises Unauthenticated when unknown, expired or revoked.
+
+    `bind_tenant`: the transaction acts for the token's tenant from here on (`core.db.set_tenant`);
+    a request that turns out to be refused rolls it back with everything else.
+    """
+    stored = await CredentialRepository(connection).token_by_hash(secrets.digest(token), bind_tenant=bind_tenant)
     if stored is None:
         raise Unauthenticated("The access token is unknown.", code="invalid_token")
     if stored.revoked_at is not None:

@@ -4,6 +4,7 @@ The tag tracks the resource's own version (every change bumps it); it is strong,
 which compares strongly, can use it.
 """
 
+import re
 from dataclasses import dataclass
 
 from invoicing.core.errors import BadRequest, DomainError
@@ -28,23 +29,20 @@ def entity_tag(version: int) -> str:
     return f'"v{version}"'
 
 
+_ENTITY_TAG = r'(?:W/)?"[!#-~]*"'  # RFC 9110 section 8.8.3, ASCII only
+IF_MATCH_PATTERN = rf"^[ \t]*(\*|{_ENTITY_TAG}([ \t]*,[ \t]*{_ENTITY_TAG})*)[ \t]*$"
+_IF_MATCH = re.compile(IF_MATCH_PATTERN)
+_TAGS = re.compile(_ENTITY_TAG)
+
+
 def parse_if_match(value: str | None) -> IfMatch | None:
+    """`*` or a comma-separated list of entity tags (commas inside a tag's quotes are its own)."""
     if value is None:
         return None
-    text = value.strip()
-    if text == "*":
+    if not _IF_MATCH.search(value):
+        raise BadRequest('If-Match must be * or a list of entity tags such as "v3".', code="invalid_if_match")
+    if value.strip() == "*":
         return IfMatch(any=True, tags=frozenset())
-    tags: set[str] = set()
-    parts = [piece.strip() for piece in text.split(",")]
-    if not any(parts):
-        raise BadRequest("If-Match names no entity tag.", code="invalid_if_match")
-    for part in parts:
-        if not part:
-            continue  # RFC 9110 section 5.6.1: empty list elements are ignored
-        weak = part.startswith("W/")
-        opaque = part[2:] if weak else part
-        if len(opaque) < 2 or not opaque.startswith('"') or not opaque.endswith('"') or '"' in opaque[1:-1]:
-            raise BadRequest('If-Match must be * or a list of entity tags such as "v3".', code="invalid_if_match")
-        if not weak:  # a weak tag is well-formed but never matches under strong comparison
-            tags.add(part)
+    # A weak tag is well-formed but never matches under strong comparison.
+    tags = {tag for tag in _TAGS.findall(value) if not tag.startswith("W/")}
     return IfMatch(any=False, tags=frozenset(tags))

@@ -47,7 +47,9 @@ def async_url(database_url: str) -> URL:
     return url
 
 
-def create_engine(database_url: str, *, pool_size: int = 10, role: str | None = None) -> AsyncEngine:
+def create_engine(
+    database_url: str, *, pool_size: int = 10, pool_timeout: float = 30, role: str | None = None
+) -> AsyncEngine:
     """`role` (PostgreSQL only): the role every connection acts as from its start, e.g. APP_ROLE.
 
     It is sent as a startup parameter, so it is in force before the first statement, and
@@ -56,7 +58,7 @@ def create_engine(database_url: str, *, pool_size: int = 10, role: str | None = 
     """
     url = async_url(database_url)
     if url.get_backend_name() == "sqlite":
-        engine = create_async_engine(url, pool_size=pool_size, max_overflow=0)
+        engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=pool_timeout)
         _configure_sqlite(engine)
         return engine
     # asyncpg prepares each statement once per connection; the cache keeps them.
@@ -67,6 +69,7 @@ def create_engine(database_url: str, *, pool_size: int = 10, role: str | None = 
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
+        pool_timeout=pool_timeout,
         pool_pre_ping=False,
         connect_args=connect_args,
     )

@@ -3,13 +3,22 @@
 from typing import Annotated
 
 from fastapi import Query, Request
+from pydantic import WithJsonSchema
 
 from invoicing.core.errors import Unprocessable
+from invoicing.core.pagination import CURSOR_PATTERN
+from invoicing.core.wire_types import NO_NUL
 
-NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
+__all__ = ["NO_NUL", "Cursor", "Limit", "page_size"]
 
-Cursor = Annotated[str | None, Query(description="`meta.next_cursor` of the previous page.", max_length=200)]
-Limit = Annotated[int | None, Query(ge=1, description="Page size (default 50, at most the configured maximum, 200).")]
+# Checked by decode_cursor (422 `invalid_cursor`), published here.
+Cursor = Annotated[
+    str | None,
+    WithJsonSchema({"type": "string", "pattern": CURSOR_PATTERN}),
+    Query(description="`meta.next_cursor` of the previous page."),
+]
+# The maximum is the configured MAX_PAGE_SIZE; core.openapi writes it into the document.
+Limit = Annotated[int | None, Query(ge=1, description="Page size (default 50, at most the configured maximum).")]
 
 
 def page_size(request: Request, limit: int | None) -> int:

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from invoicing.core.errors import DomainError
@@ -15,6 +16,8 @@ from invoicing.core.responses import ProblemResponse
 
 logger = logging.getLogger("invoicing")
 
+# Validation error types (pydantic custom errors) that name a stable problem code of their own.
+FIELD_ERROR_CODES = frozenset({"unknown_currency", "invalid_amount"})
 PROBLEM_TYPE_BASE = "https://invoicing.dev/problems/"
 
 
@@ -83,26 +86,41 @@ async def handle_validation_error(request: Request, exc: Exception) -> ProblemRe
     assert isinstance(exc, RequestValidationError)
     if any(error.get("type") == "json_invalid" for error in exc.errors()):
         return problem(request, status=400, code="malformed_json", detail="The request body is not valid JSON.")
+    # A field error whose type is one of the service's own codes keeps that code when it is the only kind.
+    kinds = {str(error.get("type")) for error in exc.errors()}
+    code = kinds.pop() if len(kinds) == 1 and kinds <= FIELD_ERROR_CODES else "validation_failed"
     return problem(
         request,
         status=422,
-        code="validation_failed",
+        code=code,
         title="Unprocessable content",
         detail="The request has invalid fields.",
         errors=validation_errors(exc),
     )
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method some route of this path takes (RFC 9110 section 10.2.1).
+
+    Starlette answers 405 from the first route whose path matches, so its `Allow` names only
+    that route's methods, though `POST` and `DELETE` of one path are often separate routes.
+    """
+    path = request.scope.get("path", "")
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):  # every route, as the OpenAPI document reads them
+        path_regex = getattr(route, "path_regex", None)
+        if path_regex is not None and route.methods and path_regex.match(path):
+            methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
 async def handle_http_error(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(exc.status_code, "http_error")
-    return problem(
-        request,
-        status=exc.status_code,
-        code=code,
-        detail=str(exc.detail),
-        headers=getattr(exc, "headers", None),
-    )
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request)
+    return problem(request, status=exc.status_code, code=code, detail=str(exc.detail), headers=headers)
 
 
 async def handle_unexpected_error(request: Request, exc: Exception) -> ProblemResponse:

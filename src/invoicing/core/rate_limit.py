@@ -1,4 +1,6 @@
-"""Per-caller rate limit: a token bucket per bearer token (per client address without one).
+"""Per-caller rate limit: a token bucket per token (per client address without one).
+
+The token is the `Authorization` header (primary API, HighLevel) or `X-Auth-Token` (FlowPayroll).
 
 Checked before routing, so a refused request costs no database work and stores nothing.
 Buckets live in each worker process: with N workers a caller gets up to N times the rate. That
@@ -60,7 +62,7 @@ class RateLimitMiddleware:
 
 def _caller(scope: Scope) -> bytes:
     for name, value in scope.get("headers", []):
-        if name == b"authorization":
+        if name in (b"authorization", b"x-auth-token"):
             return b"auth:" + hashlib.sha256(value).digest()
     client = scope.get("client")
     return b"addr:" + (client[0].encode() if client else b"?")

@@ -1,18 +1,32 @@
 """Shared input conventions and response envelopes for the OpenAPI document."""
 
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from invoicing.core.wire_types import NO_NUL, PositiveId
+
 T = TypeVar("T")
 
-PositiveId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+__all__ = ["PositiveId"]
+
+
+def _publish_no_nul(schema: dict[str, Any], model: type) -> None:
+    """Every free-text property says what `refuse_nul` enforces (patterned ones exclude NUL themselves)."""
+    for prop in schema.get("properties", {}).values():
+        for variant in [prop, *prop.get("anyOf", ())]:
+            if variant.get("type") == "string" and not {"pattern", "format", "enum", "const"} & set(variant):
+                variant["pattern"] = NO_NUL
 
 
 class Input(BaseModel):
-    """Request bodies: unknown fields are refused, so a typo never passes silently."""
+    """Request bodies: unknown fields are refused, so a typo never passes silently.
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    Text is kept as sent (no stripping, which would accept more than the published lengths and
+    patterns say), and patterns match as JSON Schema tools match them (Python's `re.search`).
+    """
+
+    model_config = ConfigDict(extra="forbid", regex_engine="python-re", json_schema_extra=_publish_no_nul)
 
     @field_validator("*", mode="after")
     @classmethod

@@ -15,12 +15,18 @@ def like_pattern(text: str) -> str:
 class CustomerRepository(TenantScopedRepository):
     table = customers
 
-    async def insert(self, **values: Any) -> RowMapping:
-        statement = self.insert_values(public_id=new_public_id(), **values).returning(customers)
+    async def insert(self, *, public_id: str | None = None, **values: Any) -> RowMapping:
+        """`public_id`: a dialect's own id for the customer (a HighLevel contact id); default a new one."""
+        statement = self.insert_values(public_id=public_id or new_public_id(), **values).returning(customers)
         return await fetch_one(self.connection, statement)
 
     async def get(self, customer_id: int) -> RowMapping | None:
         statement = self.select_from_table().where(customers.c.id == customer_id, customers.c.deleted_at.is_(None))
+        return await fetch_optional(self.connection, statement)
+
+    async def by_public_id(self, public_id: str) -> RowMapping | None:
+        """A live customer by the string id dialects use (FlowPayroll `clientId`)."""
+        statement = self.select_from_table().where(customers.c.public_id == public_id, customers.c.deleted_at.is_(None))
         return await fetch_optional(self.connection, statement)
 
     async def update(self, customer_id: int, **values: Any) -> RowMapping | None:

@@ -1,12 +1,15 @@
 from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints, WithJsonSchema
 
-from invoicing.core.schemas import Input, PositiveId
+from invoicing.core.schemas import Input
+from invoicing.core.wire_types import SOME_TEXT, WHITESPACE, BodyId, CalendarDate, Flag
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+NAME_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 100, "pattern": SOME_TEXT}
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=SOME_TEXT)]
+_EMAIL_PART = rf"[^@\x00{WHITESPACE}]+"
+Email = Annotated[str, StringConstraints(max_length=254, pattern=rf"^{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART}$")]
 ShortText = Annotated[str, StringConstraints(max_length=32)]
 
 
@@ -18,17 +21,17 @@ class CustomerFields(Input):
     tax_number: ShortText | None = Field(default=None, description="VAT / tax id; the invoice's receiver tax number.")
     identity_number: ShortText | None = None
     passport_number: ShortText | None = None
-    date_of_birth: date | None = None
-    country_id: PositiveId | None = None
-    city_id: PositiveId | None = None
-    district_id: PositiveId | None = None
+    date_of_birth: CalendarDate | None = None
+    country_id: BodyId | None = None
+    city_id: BodyId | None = None
+    district_id: BodyId | None = None
     job: Annotated[str, StringConstraints(max_length=100)] | None = None
     address: Annotated[str, StringConstraints(max_length=1000)] | None = None
     avatar_url: Annotated[str, StringConstraints(max_length=2048)] | None = None
-    user_id: PositiveId | None = None
-    import_source_id: PositiveId | None = None
-    is_intake_completed: bool = False
-    default_channel_id: PositiveId | None = None
+    user_id: BodyId | None = None
+    import_source_id: BodyId | None = None
+    is_intake_completed: Flag = False
+    default_channel_id: BodyId | None = None
 
 
 class CustomerCreate(CustomerFields):
@@ -38,8 +41,9 @@ class CustomerCreate(CustomerFields):
 class CustomerUpdate(CustomerFields):
     """Only the fields sent change; `first_name` cannot be cleared."""
 
-    first_name: Name | None = None
-    is_intake_completed: bool | None = None  # type: ignore[assignment]
+    # Neither can be cleared: the service refuses null (422), so the schema does not offer it.
+    first_name: Annotated[Name | None, WithJsonSchema(NAME_SCHEMA)] = None
+    is_intake_completed: Annotated[Flag | None, WithJsonSchema({"type": "boolean"})] = None  # type: ignore[assignment]
 
 
 class CustomerResource(BaseModel):

@@ -22,12 +22,20 @@ def search_text(values: dict[str, Any]) -> str:
     return " ".join(str(values[key]).lower() for key in SEARCHABLE if values.get(key))
 
 
-async def create_customer(connection: AsyncConnection, *, tenant_id: int, data: CustomerCreate) -> RowMapping:
+async def create_customer(
+    connection: AsyncConnection, *, tenant_id: int, data: CustomerCreate, public_id: str | None = None
+) -> RowMapping:
+    """`public_id` (24 lowercase hex, unused in the tenant): keep a dialect's id for the customer."""
     values = data.model_dump()
     now = utc_now()
     avatar_at = now if values.get("avatar_url") else None
     return await CustomerRepository(connection, tenant_id).insert(
-        **values, search_text=search_text(values), avatar_updated_at=avatar_at, created_at=now, updated_at=now
+        public_id=public_id,
+        **values,
+        search_text=search_text(values),
+        avatar_updated_at=avatar_at,
+        created_at=now,
+        updated_at=now,
     )
 
 

@@ -1,41 +1,61 @@
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import orjson
-from sqlalchemy import RowMapping
+from sqlalchemy import CTE, Insert, RowMapping, literal, select
 
 from invoicing.core.ids import new_public_id
 from invoicing.core.repository import Record, TenantScopedRepository
 from invoicing.events.tables import invoice_events
 
 
+@dataclass(frozen=True, slots=True)
+class PendingEvent:
+    """A change's event before the change is written: the invoice's id, new version (the
+    sequence) and new status come from the changed row."""
+
+    type: str
+    from_status: str | None
+    actor: str
+    request_id: str | None
+    at: datetime
+    data: Record | None = None
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "public_id": new_public_id(),
+            "type": self.type,
+            "from_status": self.from_status,
+            "actor": self.actor,
+            "request_id": self.request_id,
+            "data": orjson.dumps(self.data).decode() if self.data else None,
+            "created_at": self.at,
+        }
+
+
 class EventRepository(TenantScopedRepository):
     table = invoice_events
 
-    async def append(
-        self,
-        *,
-        invoice_id: int,
-        sequence: int,
-        type: str,
-        from_status: str | None,
-        to_status: str | None,
-        actor: str,
-        request_id: str | None,
-        at: datetime,
-        data: Record | None = None,
-    ) -> None:
+    def append_after(self, changed: CTE, event: PendingEvent) -> Insert:
+        """The event of the row `changed` (a data-modifying CTE) writes, as a statement to run
+        with it: the change and its event in one statement, one round trip (PostgreSQL)."""
+        fixed = event.values()
+        columns = ["tenant_id", "invoice_id", "sequence", "to_status", *fixed]
+        source = select(
+            changed.c.tenant_id,
+            changed.c.id,
+            changed.c.version,
+            changed.c.status,
+            *(literal(value, invoice_events.c[name].type) for name, value in fixed.items()),
+        )
+        return invoice_events.insert().from_select(columns, source)
+
+    async def append_for(self, invoice: Record, event: PendingEvent) -> None:
+        """The event of `invoice` as just changed (its id, version and status)."""
         await self.connection.execute(
             self.insert_values(
-                public_id=new_public_id(),
-                invoice_id=invoice_id,
-                sequence=sequence,
-                type=type,
-                from_status=from_status,
-                to_status=to_status,
-                actor=actor,
-                request_id=request_id,
-                data=orjson.dumps(data).decode() if data else None,
-                created_at=at,
+                invoice_id=invoice["id"], sequence=invoice["version"], to_status=invoice["status"], **event.values()
             )
         )
 

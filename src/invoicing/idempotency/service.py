@@ -21,6 +21,8 @@ from invoicing.idempotency.repository import IdempotencyRepository
 KEY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
+# Printable ASCII; HTTP strips surrounding spaces from header values, so none can arrive there.
+KEY_PATTERN = r"^[!-~]([ -~]*[!-~])?$"
 STORED_HEADERS = ("content-type", "etag", "location")
 # Expired keys are deleted by `invoicing purge-idempotency-keys`, and a little on the way.
 PURGE_ONE_IN = 64

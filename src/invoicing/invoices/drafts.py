@@ -25,7 +25,7 @@ class PricedLines:
 
 
 def resolve_currency(code: str) -> Currency:
-    currency = find_currency(code)
+    currency = find_currency(code) if code.isupper() else None  # codes are upper case, as published
     if currency is None:
         raise Unprocessable.field("currency", f"{code!r} is not an ISO 4217 currency code.", code="unknown_currency")
     return currency

@@ -1,9 +1,10 @@
 """Thin: parse, call one service, render."""
 
-from datetime import date
+import re
 from typing import Annotated
 
 from fastapi import Query, Request
+from pydantic import WithJsonSchema
 
 from invoicing.auth.dependencies import ReadContext, WriteContext
 from invoicing.core.errors import Unprocessable
@@ -20,6 +21,7 @@ from invoicing.core.schemas import (
     PositiveId,
     problem_responses,
 )
+from invoicing.core.wire_types import CalendarDate
 from invoicing.events.representation import event_resource
 from invoicing.invoices import service
 from invoicing.invoices.lifecycle import Status
@@ -32,16 +34,17 @@ router = api_router(prefix="/invoices", tags=["invoices"])
 LISTABLE_STATUSES = [status.value for status in Status if status is not Status.DELETED]
 
 
+_ONE_STATUS = f" *({'|'.join(LISTABLE_STATUSES)}) *"
+STATUS_FILTER_PATTERN = f"^({_ONE_STATUS}(,{_ONE_STATUS})*)?$"
+_STATUS_FILTER = re.compile(STATUS_FILTER_PATTERN)
+
+
 def _statuses(text: str | None) -> list[str] | None:
-    if not text:
-        return None
-    statuses = [part.strip() for part in text.split(",") if part.strip()]
-    unknown = [status for status in statuses if status not in LISTABLE_STATUSES]
-    if unknown:
+    if text is not None and not _STATUS_FILTER.search(text):
         raise Unprocessable.field(
-            "status", f"Unknown status {', '.join(unknown)}; one of {', '.join(LISTABLE_STATUSES)}."
+            "status", f"status takes one or more of {', '.join(LISTABLE_STATUSES)}, comma-separated."
         )
-    return statuses
+    return [part.strip() for part in text.split(",")] if text and text.strip() else None
 
 
 def _archived(text: str) -> bool | None:
@@ -69,13 +72,17 @@ async def create_invoice(body: InvoiceCreate, context: WriteContext) -> JsonResp
 async def list_invoices(
     request: Request,
     context: ReadContext,
-    status: Annotated[str | None, Query(description="One status or several, comma-separated.")] = None,
+    status: Annotated[
+        str | None,
+        WithJsonSchema({"type": "string", "pattern": STATUS_FILTER_PATTERN}),
+        Query(description="One status or several, comma-separated."),
+    ] = None,
     customer_id: Annotated[PositiveId | None, Query()] = None,
     archived: Annotated[
         str, Query(pattern="^(true|false|any)$", description="Archived invoices are hidden unless asked for.")
     ] = "false",
-    issue_date_from: Annotated[date | None, Query()] = None,
-    issue_date_to: Annotated[date | None, Query()] = None,
+    issue_date_from: Annotated[CalendarDate | None, Query()] = None,
+    issue_date_to: Annotated[CalendarDate | None, Query()] = None,
     q: Annotated[
         str | None, Query(max_length=200, pattern=NO_NUL, description="Matches number, receiver name or notes.")
     ] = None,

@@ -2,27 +2,29 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, WithJsonSchema, field_validator
 
-from invoicing.core.schemas import Input, PositiveId
-from invoicing.currencies.schemas import CurrencyResource
+from invoicing.core.schemas import Input
+from invoicing.core.wire_types import SOME_TEXT, BodyId, CalendarDate, ExactDecimal
+from invoicing.currencies.schemas import CURRENCY_CODE_SCHEMA, CurrencyCode, CurrencyResource
 from invoicing.customers.schemas import CustomerResource
 from invoicing.invoices.catalogs import DocumentClass, DocumentType, ProfileId
+from invoicing.series.service import SERIES_NAME_PATTERN
 
 MAX_LINES = 500
 
 # Bounds keep every product exact within Decimal's working precision and within NUMERIC.
-Quantity = Annotated[Decimal, Field(gt=0, le=Decimal(1_000_000_000), decimal_places=6)]
-UnitPrice = Annotated[Decimal, Field(ge=0, le=Decimal(1_000_000_000_000), decimal_places=4)]
-Percent = Annotated[Decimal, Field(ge=0, le=100, decimal_places=4)]
-ExchangeRate = Annotated[Decimal, Field(gt=0, le=Decimal(1_000_000), decimal_places=6)]
-CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$")]
-SeriesName = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{3}$")]
+Quantity = Annotated[Decimal, ExactDecimal(integer_digits=9, places=6, positive=True)]
+UnitPrice = Annotated[Decimal, ExactDecimal(integer_digits=12, places=4, positive=False)]
+Percent = Annotated[Decimal, ExactDecimal(integer_digits=2, places=4, positive=False)]  # 0 to 100
+ExchangeRate = Annotated[Decimal, ExactDecimal(integer_digits=6, places=6, positive=True)]
+SERIES_NAME_SCHEMA = {"type": "string", "pattern": SERIES_NAME_PATTERN}
+SeriesName = Annotated[str, StringConstraints(pattern=SERIES_NAME_PATTERN)]
 Notes = Annotated[str, StringConstraints(max_length=5000)]
 
 
 class LineIn(Input):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=SOME_TEXT)]
     quantity: Quantity = Field(description="Decimal string or number, > 0, up to 6 decimals.")
     unit_price: UnitPrice = Field(description="Decimal string or number, >= 0, up to 4 decimals.")
     vat_rate_percent: Percent = Field(description="0 to 100.")
@@ -30,11 +32,18 @@ class LineIn(Input):
 
 
 class InvoiceFields(Input):
-    customer_id: PositiveId | None = None
-    currency: CurrencyCode | None = Field(default=None, description="ISO 4217 code; default: the tenant's.")
-    series_name: SeriesName | None = Field(default=None, description="Default: the tenant's default series.")
-    issue_date: date | None = Field(default=None, description="Default: the day of issue, in the tenant's zone.")
-    due_date: date | None = None
+    customer_id: BodyId | None = None
+    # Not clearable: the service refuses null (422), so the schema does not offer it.
+    currency: Annotated[CurrencyCode | None, WithJsonSchema(CURRENCY_CODE_SCHEMA)] = Field(
+        default=None, description="ISO 4217 code; default: the tenant's."
+    )
+    series_name: Annotated[SeriesName | None, WithJsonSchema(SERIES_NAME_SCHEMA)] = Field(
+        default=None, description="Default: the tenant's default series."
+    )
+    issue_date: CalendarDate | None = Field(
+        default=None, description="Default: the day of issue, in the tenant's zone."
+    )
+    due_date: CalendarDate | None = None
     notes: Notes | None = None
     document_class: DocumentClass | None = None
     document_type: DocumentType | None = None
@@ -137,8 +146,7 @@ class EventResource(BaseModel):
 class InvoiceIdBody(Input):
     """Seed quirk: cancel and revert-cancel repeat the path's invoice id in the body."""
 
-    # Strict: `true` or `"7"` is not an invoice id, however lenient JSON coercion might read it.
-    id: PositiveId = Field(strict=True, description="The invoice id; must equal the id in the path.")
+    id: BodyId = Field(description="The invoice id; must equal the id in the path.")
 
 
 class ActionResult(BaseModel):

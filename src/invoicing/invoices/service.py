@@ -165,6 +165,19 @@ async def list_invoices(
     return [InvoiceView(row.invoice, row.customer, lines.get(row.invoice["id"], [])) for row in rows]
 
 
+async def list_invoices_by_offset(
+    context: TenantContext, filters: InvoiceFilter, *, offset: int, limit: int, by_issue_date: bool, ascending: bool
+) -> tuple[list[InvoiceView], int]:
+    """One offset page (HighLevel's lists) and how many invoices match the filters in all."""
+    repository = InvoiceRepository(context.connection, context.tenant_id)
+    rows = await repository.offset_page(
+        filters, offset=offset, limit=limit, by_issue_date=by_issue_date, ascending=ascending
+    )
+    lines = await repository.lines_for([row.invoice["id"] for row in rows])
+    views = [InvoiceView(row.invoice, row.customer, lines.get(row.invoice["id"], [])) for row in rows]
+    return views, await repository.count(filters)
+
+
 async def list_events(context: TenantContext, invoice_id: int) -> list[RowMapping]:
     await load(InvoiceRepository(context.connection, context.tenant_id), invoice_id)
     return await EventRepository(context.connection, context.tenant_id).for_invoice(invoice_id)

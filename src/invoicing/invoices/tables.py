@@ -43,6 +43,8 @@ invoices = Table(
     Column("deleted_at", UtcDateTime),
     Column("archived_at", UtcDateTime),
     Column("version", Integer, nullable=False),
+    # HighLevel-only document fields (name, title, businessDetails, ...) as JSON text (migration 0005).
+    Column("highlevel_details", Text),
     *timestamp_columns(),
 )
 

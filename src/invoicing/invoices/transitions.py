@@ -16,7 +16,7 @@ from sqlalchemy import RowMapping
 from invoicing.core.conditional import PreconditionFailed, entity_tag
 from invoicing.core.context import TenantContext
 from invoicing.core.repository import Record
-from invoicing.events.repository import EventRepository
+from invoicing.events.repository import EventRepository, PendingEvent
 from invoicing.invoices.lifecycle import (
     LIFECYCLE,
     Action,
@@ -105,19 +105,25 @@ async def apply(
     """
     status = next_status(action, facts_after or locked.facts)
     invoice_id = locked.invoice["id"]
+    event = PendingEvent(
+        type=LIFECYCLE[action].event_type,
+        from_status=locked.facts.status.value,
+        actor=context.actor,
+        request_id=context.request_id,
+        at=at,
+        data=data,
+    )
     changed = await locked.repository.claim(
         invoice_id,
         from_statuses=[locked.facts.status.value],
         expected_version=locked.invoice["version"],
+        event=event,
         status=status.value,
         updated_at=at,
         **values,
     )
     if changed is None:
         await _refuse_after_race(locked.repository, invoice_id, action)
-    await record(
-        context, changed, LIFECYCLE[action].event_type, from_status=locked.facts.status.value, at=at, data=data
-    )
     lines = (await locked.repository.lines_for([invoice_id]))[invoice_id]
     return InvoiceView(invoice=changed, customer=locked.row.customer, lines=lines)
 
@@ -132,17 +138,10 @@ async def record(
     data: Mapping[str, Any] | None = None,
 ) -> None:
     """The change's one event; its sequence is the invoice's new version."""
-    await EventRepository(context.connection, context.tenant_id).append(
-        invoice_id=invoice["id"],
-        sequence=invoice["version"],
-        type=event_type,
-        from_status=from_status,
-        to_status=invoice["status"],
-        actor=context.actor,
-        request_id=context.request_id,
-        at=at,
-        data=data,
+    event = PendingEvent(
+        type=event_type, from_status=from_status, actor=context.actor, request_id=context.request_id, at=at, data=data
     )
+    await EventRepository(context.connection, context.tenant_id).append_for(invoice, event)
 
 
 async def unchanged(locked: Locked) -> InvoiceView:

@@ -1,13 +1,19 @@
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 
 from invoicing.core.schemas import Input
+from invoicing.core.wire_types import Flag
+from invoicing.series.service import SERIES_NAME_PATTERN
 
 
 class SeriesCreate(Input):
-    name: str = Field(description="3 characters, A-Z or 0-9.", examples=["ABC"])
-    is_default: bool = False
+    # Checked by the service (422 `invalid_series`), published here.
+    name: Annotated[str, WithJsonSchema({"type": "string", "pattern": SERIES_NAME_PATTERN})] = Field(
+        description="3 characters, A-Z or 0-9.", examples=["ABC"]
+    )
+    is_default: Flag = False
 
 
 class SeriesResource(BaseModel):

@@ -1,0 +1,147 @@
+"""Field types whose published JSON Schema says exactly what the server accepts.
+
+The OpenAPI document is a contract that generated clients and fuzzers (schemathesis) hold us
+to: every value the schema allows must be accepted, every value it forbids refused. Pydantic's
+lax mode accepts more than its schemas say (`"1_000"` and Arabic-Indic digits as decimals,
+`"true"` as a boolean, `0` as a date, `"7"` as a body id), so these types validate by the same
+rule they publish.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import (
+    BeforeValidator,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    StrictBool,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WithJsonSchema,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
+
+# JavaScript's largest safe integer: every id stays exact in any JSON client; ids never get near.
+MAX_ID = 2**53 - 1
+
+PositiveId = Annotated[int, Field(ge=1, le=MAX_ID)]
+"""An id in a path or query, where every value arrives as text."""
+
+
+def _json_integer(value: Any) -> Any:
+    # JSON Schema's `integer` is any number with no fraction (5 and 5.0 alike), never a string or boolean.
+    if isinstance(value, (bool, str)):
+        raise ValueError("must be a JSON integer")
+    if isinstance(value, Decimal):
+        if not value.is_finite() or value != value.to_integral_value():
+            raise ValueError("must be a JSON integer")
+        return int(value)
+    return value
+
+
+BodyId = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_json_integer)]
+"""An id in a JSON body."""
+
+Flag = StrictBool
+"""A JSON boolean; `"true"` or `1` is not one."""
+
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
+# ASCII whitespace spelt out: `\s` means different sets in ECMA-262, Python and Rust regexes.
+WHITESPACE = r" \t\n\r\f\v"
+SOME_TEXT = rf"^[^\x00]*[^\x00{WHITESPACE}][^\x00]*$"  # not blank
+
+# Patterns are matched as JSON Schema tools match them (`re.search`, where `$` also matches
+# before one final newline), so the server accepts exactly what a schema-driven client may send.
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _date_text(value: Any) -> Any:
+    if not isinstance(value, str) or not _DATE.search(value):
+        raise ValueError("must be a date as YYYY-MM-DD")
+    return value[:10]
+
+
+CalendarDate = Annotated[
+    date, BeforeValidator(_date_text), WithJsonSchema({"type": "string", "format": "date", "pattern": _DATE.pattern})
+]
+"""A calendar date, only as the text YYYY-MM-DD."""
+
+
+def _nonzero_fraction(places: int) -> str:
+    # "0.0...0d...": at least one non-zero digit among at most `places` decimals.
+    return "|".join(f"0{{{zeros}}}[1-9][0-9]{{0,{places - 1 - zeros}}}" for zeros in range(places))
+
+
+def decimal_pattern(*, integer_digits: int, places: int, positive: bool) -> str:
+    """Plain decimal text from 0 (or just above, if `positive`) up to 10^integer_digits inclusive."""
+    whole = f"[1-9][0-9]{{0,{integer_digits - 1}}}"
+    fraction = f"(\\.[0-9]{{1,{places}}})?" if places else ""
+    limit = f"1{'0' * integer_digits}" + (f"(\\.0{{1,{places}}})?" if places else "")
+    if not positive:
+        return f"^((0|{whole}){fraction}|{limit})$"
+    if not places:
+        return f"^({whole}|{limit})$"
+    return f"^({whole}{fraction}|0\\.({_nonzero_fraction(places)})|{limit})$"
+
+
+@dataclass(frozen=True, slots=True)
+class ExactDecimal:
+    """`Annotated[Decimal, ExactDecimal(...)]`: a decimal sent as a JSON number or as a plain
+    decimal string (`"1180.50"`), at most 10^integer_digits, with at most `places` decimals.
+
+    Strings must match the published pattern (no exponent, sign, separators or non-ASCII digits);
+    numbers must be a multiple of 10^-places within the same bounds.
+    """
+
+    integer_digits: int
+    places: int
+    positive: bool
+    error_code: str | None = None  # every refusal of the field gets this error type (a problem code)
+
+    @property
+    def text_pattern(self) -> str:
+        return decimal_pattern(integer_digits=self.integer_digits, places=self.places, positive=self.positive)
+
+    def from_json(self, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError("must be a decimal number or string")
+        if isinstance(value, str):
+            if not re.search(self.text_pattern, value):
+                raise ValueError(f"must be a plain decimal string with at most {self.places} decimals, such as '12.50'")
+            return Decimal(value.strip())
+        return value
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        lower: dict[str, Any] = {"gt": Decimal(0)} if self.positive else {"ge": Decimal(0)}
+        decimal = core_schema.decimal_schema(
+            allow_inf_nan=False, decimal_places=self.places, le=Decimal(10) ** self.integer_digits, **lower
+        )
+        return core_schema.no_info_wrap_validator_function(self.validate, decimal)
+
+    def validate(self, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        try:
+            return handler(self.from_json(value))
+        except (ValueError, ValidationError) as error:
+            if self.error_code is None:
+                raise
+            bound = "more than 0" if self.positive else "at least 0"
+            raise PydanticCustomError(
+                self.error_code,
+                "must be a decimal {bound}, at most {maximum}, with at most {places} decimals",
+                {"bound": bound, "maximum": 10**self.integer_digits, "places": self.places},
+            ) from error
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        # The schema's own constants (not money): a float is how JSON Schema writes them.
+        number: dict[str, Any] = {
+            "type": "number",
+            "multipleOf": float(Decimal(1).scaleb(-self.places)),
+            "maximum": 10**self.integer_digits,
+        }
+        number["exclusiveMinimum" if self.positive else "minimum"] = 0
+        return {"anyOf": [number, {"type": "string", "pattern": self.text_pattern}]}

@@ -1,0 +1,61 @@
+"""FlowPayroll's string ids to the services' integer ids, tenant-scoped by the repositories.
+
+An unknown client, another tenant's client or invoice, and an invoice of another client are
+all the same answer: not found, with the same code, so a probe learns nothing.
+"""
+
+import re
+
+from sqlalchemy import RowMapping
+
+from invoicing.core.context import TenantContext
+from invoicing.core.errors import NotFound
+from invoicing.customers.repository import CustomerRepository
+from invoicing.invoices.lifecycle import InvoiceNotFound
+from invoicing.invoices.repository import InvoiceRepository
+from invoicing.tenants.repository import TenantRepository
+
+# Every public_id is 24 lowercase hex characters (SPEC 2); anything else names nothing, and is
+# answered without a query (PostgreSQL would refuse a NUL in the text outright).
+_PUBLIC_ID = re.compile(r"[0-9a-f]{24}")
+
+
+class ClientNotFound(NotFound):
+    code = "client_not_found"
+
+
+def _well_formed(public_id: str) -> bool:
+    return _PUBLIC_ID.fullmatch(public_id) is not None
+
+
+async def organisation_id(context: TenantContext) -> str:
+    """The tenant's public_id: FlowPayroll's `organisationId`."""
+    tenant = await TenantRepository(context.connection).get(context.tenant_id)
+    if tenant is None:  # a token outlived its tenant: nothing of that tenant can be found
+        raise InvoiceNotFound("Invoice not found.")
+    return str(tenant["public_id"])
+
+
+async def client_of(context: TenantContext, client_id: str) -> RowMapping:
+    """The customer a `clientId` names; raises ClientNotFound."""
+    customer = None
+    if _well_formed(client_id):
+        customer = await CustomerRepository(context.connection, context.tenant_id).by_public_id(client_id)
+    if customer is None:
+        raise ClientNotFound("Client not found.")
+    return customer
+
+
+async def invoice_id_of(context: TenantContext, client_id: str, invoice_id: str) -> int:
+    """The integer id of the client's invoice; raises InvoiceNotFound, also for an unknown client."""
+    try:
+        customer = await client_of(context, client_id)
+    except ClientNotFound:
+        raise InvoiceNotFound("Invoice not found.") from None
+    found = None
+    if _well_formed(invoice_id):
+        repository = InvoiceRepository(context.connection, context.tenant_id)
+        found = await repository.id_by_public_id(invoice_id, customer_id=customer["id"])
+    if found is None:
+        raise InvoiceNotFound("Invoice not found.")
+    return found

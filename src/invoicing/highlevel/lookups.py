@@ -1,0 +1,104 @@
+"""HighLevel's string ids to the services' integer ids, tenant-scoped by the repositories.
+
+A malformed id, an unknown one, a deleted invoice and another tenant's invoice all answer the
+same (InvoiceNotFound), so a probe learns nothing.
+"""
+
+import re
+
+from sqlalchemy import RowMapping
+
+from invoicing.core.context import TenantContext
+from invoicing.core.errors import Forbidden, Unprocessable
+from invoicing.core.wire_types import WHITESPACE
+from invoicing.customers.repository import CustomerRepository
+from invoicing.customers.schemas import CustomerCreate
+from invoicing.customers.service import create_customer
+from invoicing.highlevel.mapping import service_input
+from invoicing.highlevel.schemas import ContactDetails
+from invoicing.invoices.lifecycle import InvoiceNotFound
+from invoicing.invoices.repository import InvoiceRepository
+from invoicing.tenants.repository import TenantRepository
+
+# Every public_id is 24 lowercase hex characters (SPEC 2); anything else names nothing and is
+# answered without a query.
+_PUBLIC_ID = re.compile(r"[0-9a-f]{24}")
+_BLANKS = re.compile(f"[{WHITESPACE}]+")
+
+
+class LocationForbidden(Forbidden):
+    code = "location_forbidden"
+
+
+def well_formed(public_id: str) -> bool:
+    return _PUBLIC_ID.fullmatch(public_id) is not None
+
+
+async def location_of(context: TenantContext, alt_id: str) -> RowMapping:
+    """The token's tenant, if `alt_id` is its public_id; else LocationForbidden (HighLevel's 403)."""
+    tenant = await TenantRepository(context.connection).get(context.tenant_id)
+    if tenant is None or tenant["public_id"] != alt_id:
+        raise LocationForbidden("The token does not have access to this location.")
+    return tenant
+
+
+async def invoice_id_of(context: TenantContext, invoice_id: str) -> int:
+    found = None
+    if well_formed(invoice_id):
+        found = await InvoiceRepository(context.connection, context.tenant_id).id_by_public_id(invoice_id)
+    if found is None:
+        raise InvoiceNotFound("Invoice not found.")
+    return found
+
+
+async def customer_id_of(context: TenantContext, contact_id: str) -> int | None:
+    if not well_formed(contact_id):
+        return None
+    customer = await CustomerRepository(context.connection, context.tenant_id).by_public_id(contact_id)
+    return int(customer["id"]) if customer is not None else None
+
+
+async def existing_customer_id(context: TenantContext, contact_id: str) -> int:
+    """`contactId` of an update: it must name a customer already (there are no details to create one from)."""
+    found = await customer_id_of(context, contact_id)
+    if found is None:
+        raise Unprocessable.field("contactId", "contactId does not name a contact of this location.")
+    return found
+
+
+async def customer_for_contact(context: TenantContext, contact: ContactDetails) -> int:
+    """The customer `contact.id` names; an unknown id of the right form creates it from the details.
+
+    A known customer is used as stored: the details sent do not rewrite it (the primary API edits customers).
+    """
+    if not well_formed(contact.id):
+        raise Unprocessable.field("contactDetails.id", "contactDetails.id must be 24 lowercase hexadecimal characters.")
+    found = await customer_id_of(context, contact.id)
+    if found is not None:
+        return found
+    created = await create_customer(
+        context.connection, tenant_id=context.tenant_id, data=_customer_fields(contact), public_id=contact.id
+    )
+    return int(created["id"])
+
+
+def _customer_fields(contact: ContactDetails) -> CustomerCreate:
+    # Split at the first run of blanks; the name has a character other than a blank (its pattern).
+    first, *rest = [part for part in _BLANKS.split(contact.name) if part]
+    return service_input(
+        CustomerCreate,
+        "contactDetails",
+        first_name=first[:100],
+        last_name=" ".join(rest)[:100] or None,
+        company_name=contact.company_name or None,
+        email=contact.email or None,
+        phone_number=contact.phone_no or None,
+        address=_address_line(contact),
+    )
+
+
+def _address_line(contact: ContactDetails) -> str | None:
+    if contact.address is None:
+        return None
+    parts = contact.address.model_dump(exclude_none=True).values()
+    return ", ".join(part for part in parts if part) or None

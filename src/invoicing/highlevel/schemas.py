@@ -1,0 +1,221 @@
+"""HighLevel's request DTOs (shared/reference highlevel-invoices.openapi.json), as this service accepts them.
+
+Field names are HighLevel's. Unknown fields are ignored, not refused: HighLevel clients send
+fields of newer API versions and of features this service does not have (docs/highlevel.md
+lists them). Bounds mirror the primary API's, so a request that passes here maps onto the
+services' inputs without a second round of refusals.
+"""
+
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from invoicing.core.schemas import Input
+from invoicing.core.wire_types import SOME_TEXT, CalendarDate, Flag
+from invoicing.currencies.schemas import CurrencyCode
+from invoicing.customers.schemas import Email
+from invoicing.invoices.schemas import MAX_LINES, Percent, Quantity, UnitPrice
+from invoicing.payments.schemas import PaymentAmount, PaymentMethod
+
+AltType = Literal["location"]
+Text200 = Annotated[str, StringConstraints(max_length=200)]
+Notes = Annotated[str, StringConstraints(max_length=5000)]
+
+
+def _false(value: bool) -> bool:
+    if value:
+        raise ValueError("must be false: this service does not have the feature")
+    return value
+
+
+Never = Annotated[bool, Strict(), AfterValidator(_false), WithJsonSchema({"const": False})]
+"""A flag for a feature this service does not have: only `false` (or leaving it out) is accepted."""
+# A public_id (SPEC 2). Matched as JSON Schema tools match patterns (`$` admits one final
+# newline), so that newline is dropped rather than refused.
+PUBLIC_ID_PATTERN = r"^[0-9a-f]{24}$"
+PublicId = Annotated[str, StringConstraints(pattern=PUBLIC_ID_PATTERN), AfterValidator(lambda value: value[:24])]
+# The Version header values HighLevel's API accepts (SPEC 6); the official SDK sends `v3`.
+ACCEPTED_VERSIONS = frozenset({"2021-04-15", "2021-07-28", "2023-02-21", "v3"})
+# `status` filter of the list: HighLevel's statuses, comma-separated, blanks around each allowed.
+STATUS_NAMES = ("draft", "sent", "partially_paid", "paid", "void", "payment_processing")
+_ONE_STATUS = f" *({'|'.join(STATUS_NAMES)})? *"
+STATUS_LIST_PATTERN = f"^{_ONE_STATUS}(,{_ONE_STATUS})*$"
+STATUS_LIST = re.compile(STATUS_LIST_PATTERN)
+ZERO_PATTERN = r"^0(\.0{1,4})?$"
+
+
+def _date_time_text(value: object) -> object:
+    # RFC 3339 text only: lax parsing would also read a bare number as a Unix time.
+    if not isinstance(value, str):
+        raise ValueError("must be a date-time such as 2026-01-31T09:30:00Z")
+    return value
+
+
+def _in_utc(moment: datetime) -> datetime:
+    # Stored in UTC: a moment that falls outside years 1-9999 there cannot be kept.
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("fulfilledAt is out of range once converted to UTC") from None
+
+
+Moment = Annotated[AwareDatetime, BeforeValidator(_date_time_text), AfterValidator(_in_utc)]
+
+
+class HighLevelInput(Input):
+    """Text kept as sent, NUL refused, patterns matched as the document's readers match them
+    (core.schemas.Input); but unknown fields are ignored, and names are HighLevel's camelCase."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, alias_generator=to_camel)
+
+
+class Located(HighLevelInput):
+    alt_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    alt_type: AltType
+
+
+class Address(HighLevelInput):
+    address_line1: Text200 | None = None
+    address_line2: Text200 | None = None
+    city: Text200 | None = None
+    state: Text200 | None = None
+    country_code: Annotated[str, StringConstraints(max_length=3)] | None = None
+    postal_code: Annotated[str, StringConstraints(max_length=32)] | None = None
+
+
+class ContactDetails(HighLevelInput):
+    """Names the customer: `id` is its public_id; an unknown id of that form creates it from these details."""
+
+    id: PublicId
+    name: Annotated[str, StringConstraints(min_length=1, max_length=201, pattern=SOME_TEXT)]
+    phone_no: Annotated[str, StringConstraints(max_length=32)]
+    email: Email | Literal[""]
+    company_name: Text200 | None = None
+    address: Address | None = None
+    additional_emails: list[dict[str, Any]] | None = Field(default=None, max_length=20)
+    custom_fields: list[Any] | None = Field(default=None, max_length=100)
+
+
+class ItemTax(HighLevelInput):
+    id: Annotated[str, StringConstraints(max_length=64)] = Field(alias="_id")
+    name: Text200
+    rate: Percent
+    calculation: Literal["exclusive"] | None = None
+    description: Text200 | None = None
+    tax_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+
+
+class InvoiceItem(HighLevelInput):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=SOME_TEXT)]
+    description: Notes | None = None
+    product_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+    price_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+    currency: CurrencyCode  # the invoice's (mapping checks: two fields, which no schema compares)
+    amount: UnitPrice
+    qty: Quantity
+    taxes: list[ItemTax] | None = Field(default=None, max_length=10)
+    type: Literal["one_time", "recurring"] | None = None
+    tax_inclusive: Never | None = None  # prices are net here: tax-inclusive ones are refused
+
+
+class Discount(HighLevelInput):
+    """A percentage of each line (0 to 100); `fixed` only as 0, as this service has no fixed discounts."""
+
+    type: Literal["percentage", "fixed"] = "percentage"
+    value: Percent = Decimal(0)
+    valid_on_product_ids: list[Annotated[str, StringConstraints(max_length=64)]] | None = Field(
+        default=None, max_length=MAX_LINES
+    )
+
+    @model_validator(mode="after")
+    def only_zero_fixed(self) -> "Discount":
+        if self.type == "fixed" and self.value != 0:
+            raise ValueError("only percentage discounts are supported")
+        return self
+
+
+def _discount_schema() -> dict[str, Any]:
+    """Discount's rule as JSON Schema: a percentage (the default type), or `fixed` with value 0."""
+    schema = Discount.model_json_schema(by_alias=True)
+    properties = schema["properties"]
+    percentage = {**schema, "properties": {**properties, "type": {"const": "percentage"}}}
+    zero = {"anyOf": [{"type": "number", "const": 0}, {"type": "string", "pattern": ZERO_PATTERN}]}
+    fixed = {**schema, "properties": {**properties, "type": {"const": "fixed"}, "value": zero}, "required": ["type"]}
+    return {"anyOf": [percentage, fixed]}
+
+
+DiscountIn = Annotated[Discount, WithJsonSchema(_discount_schema())]
+
+
+class InvoiceDocument(Located):
+    """What create and update share: the document's fields."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    title: Text200 | None = None
+    currency: CurrencyCode
+    terms_notes: Notes | None = None
+    automatic_taxes_enabled: Never | None = None  # automatic taxes are refused
+    issue_date: CalendarDate
+    due_date: CalendarDate | None = None
+
+    @field_validator("due_date")
+    @classmethod
+    def due_after_issue(cls, due: date | None, info: Any) -> date | None:
+        issue = info.data.get("issue_date")
+        if issue and due and due < issue:
+            raise ValueError("dueDate cannot be before issueDate")
+        return due
+
+
+class CreateInvoice(InvoiceDocument):
+    business_details: dict[str, Any]
+    items: list[InvoiceItem] = Field(max_length=MAX_LINES)
+    discount: DiscountIn
+    contact_details: ContactDetails
+    sent_to: dict[str, Any]
+    live_mode: Flag
+
+
+class UpdateInvoice(InvoiceDocument):
+    due_date: CalendarDate  # required on update (UpdateInvoiceDto)
+    description: Notes | None = None
+    business_details: dict[str, Any] | None = None
+    contact_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+    contact_details: ContactDetails | None = None
+    discount: DiscountIn | None = None
+    invoice_items: list[InvoiceItem] = Field(max_length=MAX_LINES)
+    live_mode: Flag | None = None
+
+
+class VoidInvoice(Located):
+    pass
+
+
+class SendInvoice(Located):
+    user_id: Annotated[str, StringConstraints(max_length=64)]
+    action: Literal["sms_and_email", "send_manually", "email", "sms"]
+    live_mode: Flag
+
+
+class RecordPayment(Located):
+    mode: PaymentMethod
+    amount: PaymentAmount | None = None
+    notes: Text200 | None = None
+    card: dict[str, Any] | None = None
+    cheque: dict[str, Any] | None = None
+    fulfilled_at: Moment | None = None
