@@ -17,6 +17,11 @@ PYTEST_ARGS ?=
 # Arguments for scripts/crash_test.py (default: 60 s and 20 kills on SQLite and PostgreSQL), e.g.
 # `make crash-test CRASH_TEST_ARGS="--database postgresql --duration 300 --server-workers 2"`.
 CRASH_TEST_ARGS ?=
+# Arguments for bench/run.py (docs/benchmarks.md), e.g. `make bench BENCH_ARGS="--scale 1000000"`.
+BENCH_ARGS ?=
+# The smoke CI runs: small, short, both databases; it checks the harness works, not its figures.
+BENCH_SMOKE_ARGS ?= --scale 10000 --tenants 4 --seconds 2 --connections 8 --warmup 1 --ceiling-clients 4 \
+	--output bench/results/smoke.json
 
 VENV := .venv
 BIN := $(VENV)/bin
@@ -27,7 +32,7 @@ UV_STAMP := $(VENV)/.uv-$(UV_VERSION)
 INVOICING := $(BIN)/invoicing
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run serve migrate demo test lint format lock clean clean-db crash-test
+.PHONY: help setup run serve migrate demo test lint format lock clean clean-db crash-test bench bench-smoke wrk currencies
 
 help:
 	@echo "make run       set up, migrate, seed the demo tenant (first run only) and serve"
@@ -35,12 +40,15 @@ help:
 	@echo "make test      run the whole test suite (PostgreSQL tests need a server; see README)"
 	@echo "make lint      ruff check, ruff format --check, mypy"
 	@echo "make crash-test SIGKILL the server at random under keyed load, then audit (CRASH_TEST_ARGS)"
+	@echo "make bench     seed PostgreSQL and SQLite, pgbench ceiling, wrk end to end (BENCH_ARGS;"
+	@echo "               docs/benchmarks.md); make bench-smoke: the short version CI runs"
 	@echo "make format    ruff format + ruff check --fix"
 	@echo "make migrate   create or upgrade the database schema (DATABASE_URL)"
 	@echo "make demo      seed the demo tenant if missing; print a fresh token and a curl line"
 	@echo "make serve     serve without migrating or seeding"
 	@echo "make setup     create .venv and install from requirements-dev.lock"
 	@echo "make lock      regenerate requirements.lock and requirements-dev.lock with uv $(UV_VERSION)"
+	@echo "make currencies regenerate src/invoicing/currencies/catalog.json from iso4217 and babel"
 	@echo "make clean     remove .venv and caches (keeps the database in var/)"
 	@echo "make clean-db  remove the default SQLite database (var/invoicing.db)"
 
@@ -94,6 +102,23 @@ test: $(STAMP)
 crash-test: $(STAMP)
 	$(VENV_PYTHON) scripts/crash_test.py $(CRASH_TEST_ARGS)
 
+# The benchmark harness (docs/benchmarks.md): bench/run.py with the project's virtualenv. PostgreSQL
+# is DATABASE_URL's server (default the local one); the bench database is dropped and re-created.
+bench: $(STAMP) wrk
+	$(VENV_PYTHON) -m bench.run $(BENCH_ARGS)
+
+bench-smoke: $(STAMP) wrk
+	$(VENV_PYTHON) -m bench.run $(BENCH_SMOKE_ARGS)
+
+# wrk comes from Debian (4.1.0); installed here when we are root, else we say how.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get install -y wrk || { apt-get update && apt-get install -y wrk; }; \
+		else \
+			echo "error: wrk is missing; install it with: sudo apt-get install -y wrk" >&2; exit 1; \
+		fi; }
+
 # All three run even when one fails, so a single pass shows every problem.
 lint: $(STAMP)
 	@status=0; \
@@ -117,6 +142,11 @@ lock: $(UV_STAMP)
 	$(BIN)/uv pip compile --quiet pyproject.toml --python-version 3.11 --generate-hashes $(LOCK_ARGS) -o requirements.lock
 	$(BIN)/uv pip compile --quiet pyproject.toml --extra dev --python-version 3.11 --generate-hashes $(LOCK_ARGS) \
 		-o requirements-dev.lock
+
+# The currency catalogue the service loads, derived from the installed iso4217 and babel
+# (after `make lock` moves either; a test fails while the file is stale).
+currencies: $(STAMP)
+	$(VENV_PYTHON) -m invoicing.currencies.catalog
 
 # -- cleaning -----------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 
+from invoicing.currencies.catalog import CATALOG_FILE, all_currencies, catalog_document, derive_catalog
 from tests.conftest import Tenant
 from tests.shapes import assert_shape, currency_shape, customer_shape
 
@@ -253,3 +254,12 @@ async def test_every_currency_has_the_seed_keys_and_a_unique_iso_number(
 async def test_the_currency_list_requires_a_token(tenant: Tenant) -> None:
     response = await tenant.client.get("/api/v1/currencies", headers={"X-Tenant": str(tenant.id)})
     assert response.status_code == 401
+
+
+def test_the_stored_catalogue_is_what_iso4217_and_babel_give_now() -> None:
+    # catalog.json is derived data, kept so workers need not load CLDR; `make currencies` renews it.
+    published, derived = derive_catalog()
+    assert CATALOG_FILE.read_text(encoding="utf-8") == catalog_document(published, derived)
+    assert all_currencies() == derived
+    assert {"EUR", "JPY", "KWD", "TRY", "CLF"} <= set(derived)
+    assert "XAU" not in derived  # no minor units: cannot be invoiced

@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import FastAPI, Request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -16,7 +16,6 @@ from invoicing.core.problems import install_problem_handlers, problem
 from invoicing.core.rate_limit import RateLimitMiddleware
 from invoicing.core.request_context import RequestContextMiddleware
 from invoicing.core.responses import ProblemResponse
-from invoicing.core.routing import api_router
 from invoicing.currencies.catalog import all_currencies
 from invoicing.currencies.endpoints import router as currencies_router
 from invoicing.customers.endpoints import router as customers_router
@@ -34,21 +33,23 @@ for every change. Every `/api/v1` call needs `Authorization: Bearer <token>` and
 """
 
 
-def primary_api() -> APIRouter:
-    api = api_router()
-    v1 = api_router(prefix="/v1")
-    for router in (
-        customers_router,
-        currencies_router,
-        series_router,
-        invoices_router,
-        invoice_actions_router,
-        payments_router,
-    ):
-        v1.include_router(router)
-    api.include_router(oauth_router)
-    api.include_router(v1)
-    return api
+PRIMARY_API_ROUTERS = (
+    customers_router,
+    currencies_router,
+    series_router,
+    invoices_router,
+    invoice_actions_router,
+    payments_router,
+)
+
+
+def include_primary_api(app: FastAPI) -> None:
+    """Each feature router straight under the app: FastAPI matches a request by walking the
+    included routers level by level, so one level (not /api -> /v1 -> feature) walks least.
+    The feature routers are `api_router`s: their routes keep the exact-JSON route class."""
+    app.include_router(oauth_router, prefix="/api")
+    for router in PRIMARY_API_ROUTERS:
+        app.include_router(router, prefix="/api/v1")
 
 
 async def handle_integrity_error(request: Request, exc: Exception) -> ProblemResponse:
@@ -103,7 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.add_exception_handler(IntegrityError, handle_integrity_error)
     app.add_exception_handler(PoolTimeout, handle_pool_timeout)
-    app.include_router(primary_api(), prefix="/api")
+    include_primary_api(app)
     app.mount("/highlevel", create_highlevel_app(app.state))
     install_openapi(app, max_page_size=settings.max_page_size)
     app.mount("/flowpayroll/v1/billing", create_flowpayroll_app(app.state))

@@ -1,14 +1,55 @@
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import FromClause, RowMapping, String, Table, cast, column, func, insert, select, update
+from sqlalchemy import (
+    FromClause,
+    RowMapping,
+    Select,
+    String,
+    Table,
+    bindparam,
+    cast,
+    column,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from invoicing.auth.tables import access_tokens, api_clients
 from invoicing.core.db import TENANT_SETTING, is_postgresql
 from invoicing.core.ids import new_public_id
 from invoicing.core.repository import fetch_all, fetch_one, fetch_optional
+
+
+def _lookup(table: Table, function: str, key: Any, *, postgresql: bool) -> FromClause:
+    if not postgresql:
+        return table
+    columns = [column(name, type_) for name, type_ in ((c.name, c.type) for c in table.c)]
+    lookup: FromClause = getattr(func, function)(key).table_valued(*columns, name=table.name)
+    return lookup
+
+
+@cache
+def _token_by_hash(*, postgresql: bool, bind_tenant: bool) -> Select[Any]:
+    """Built once per process: every request runs it (see core.repository on statement reuse)."""
+    token_hash = bindparam("token_hash", type_=String)
+    source = _lookup(access_tokens, "invoicing_token_by_hash", token_hash, postgresql=postgresql)
+    columns: list[Any] = [
+        source.c.tenant_id,
+        source.c.id,
+        source.c.public_id,
+        source.c.scopes,
+        source.c.client_pk,
+        source.c.expires_at,
+        source.c.revoked_at,
+    ]
+    if bind_tenant:
+        columns.append(func.set_config(TENANT_SETTING, cast(source.c.tenant_id, String), True))
+    return select(*columns).where(source.c.token_hash == token_hash)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,31 +75,17 @@ class CredentialRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
 
-    def _lookup(self, table: Table, function: str, key: str) -> FromClause:
+    def _lookup(self, table: Table, function: str, key: Any) -> FromClause:
         """`table`, or on PostgreSQL the function that returns its row whose key is `key`."""
-        if not is_postgresql(self.connection):
-            return table
-        columns = [column(name, type_) for name, type_ in ((c.name, c.type) for c in table.c)]
-        lookup: FromClause = getattr(func, function)(key).table_valued(*columns, name=table.name)
-        return lookup
+        return _lookup(table, function, key, postgresql=is_postgresql(self.connection))
 
     async def token_by_hash(self, token_hash: str, *, bind_tenant: bool = False) -> StoredToken | None:
         """The stored token; with `bind_tenant`, the transaction also acts for the token's tenant
         from here on (`core.db.set_tenant`), set by the same statement: one round trip, not two.
         """
-        source = self._lookup(access_tokens, "invoicing_token_by_hash", token_hash)
-        columns: list[Any] = [
-            source.c.tenant_id,
-            source.c.id,
-            source.c.public_id,
-            source.c.scopes,
-            source.c.client_pk,
-            source.c.expires_at,
-            source.c.revoked_at,
-        ]
-        if bind_tenant and is_postgresql(self.connection):
-            columns.append(func.set_config(TENANT_SETTING, cast(source.c.tenant_id, String), True))
-        row = (await self.connection.execute(select(*columns).where(source.c.token_hash == token_hash))).first()
+        postgresql = is_postgresql(self.connection)
+        statement = _token_by_hash(postgresql=postgresql, bind_tenant=bind_tenant and postgresql)
+        row = (await self.connection.execute(statement, {"token_hash": token_hash})).first()
         if row is None:
             return None
         return StoredToken(

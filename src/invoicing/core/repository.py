@@ -3,31 +3,48 @@
 Every tenant-owned repository derives from `TenantScopedRepository` and builds its statements
 with `select_from_table`, `update_table` and `insert_values`, which pin `tenant_id`. Another
 tenant's row is therefore indistinguishable from a missing one (SPEC 5).
+
+Hot paths (one invoice read, locked or not; its lines; a transition) use statements built once
+per process with `tenant_bound`, whose tenant the repository supplies at execution (`bound`):
+building a statement and its cache key costs about 0.1 ms of Python every time, more than the
+database spends on the query.
 """
 
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from sqlalchemy import Executable, Insert, RowMapping, Select, Table, Update, insert, select, update
+from sqlalchemy import Executable, Insert, RowMapping, Select, Table, Update, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 # A stored row as services see it: a RowMapping, or a dict of the same columns.
 Record = Mapping[Any, Any]
+Params = Mapping[str, Any]
+
+TENANT_ID = "bound_tenant_id"  # not a column name: update() reserves those
 
 
-async def fetch_one(connection: AsyncConnection, statement: Executable) -> RowMapping:
-    row: RowMapping = (await connection.execute(statement)).mappings().one()
+def tenant_bound(table: Table) -> ColumnElement[bool]:
+    """The tenant filter of a statement built once: `TenantScopedRepository.bound` fills it in."""
+    return table.c.tenant_id == bindparam(TENANT_ID, type_=table.c.tenant_id.type)
+
+
+async def fetch_one(connection: AsyncConnection, statement: Executable, params: Params | None = None) -> RowMapping:
+    row: RowMapping = (await connection.execute(statement, params)).mappings().one()
     return row
 
 
-async def fetch_optional(connection: AsyncConnection, statement: Executable) -> RowMapping | None:
-    row: RowMapping | None = (await connection.execute(statement)).mappings().first()
+async def fetch_optional(
+    connection: AsyncConnection, statement: Executable, params: Params | None = None
+) -> RowMapping | None:
+    row: RowMapping | None = (await connection.execute(statement, params)).mappings().first()
     return row
 
 
-async def fetch_all(connection: AsyncConnection, statement: Executable) -> list[RowMapping]:
-    return list((await connection.execute(statement)).mappings())
+async def fetch_all(
+    connection: AsyncConnection, statement: Executable, params: Params | None = None
+) -> list[RowMapping]:
+    return list((await connection.execute(statement, params)).mappings())
 
 
 class TenantScopedRepository:
@@ -36,6 +53,10 @@ class TenantScopedRepository:
     def __init__(self, connection: AsyncConnection, tenant_id: int) -> None:
         self.connection = connection
         self.tenant_id = tenant_id
+
+    def bound(self, **params: Any) -> dict[str, Any]:
+        """Parameters for a statement built with `tenant_bound`: this repository's tenant, and `params`."""
+        return {TENANT_ID: self.tenant_id, **params}
 
     def tenant_filter(self, table: Table | None = None) -> ColumnElement[bool]:
         return (table if table is not None else self.table).c.tenant_id == self.tenant_id

@@ -1,8 +1,8 @@
 from typing import Any
 
-from invoicing.currencies.catalog import DATA_PUBLISHED_AT, Currency
+from invoicing.currencies.catalog import Currency, data_published_at
 
-_PUBLISHED = DATA_PUBLISHED_AT.isoformat().replace("+00:00", "Z")
+_PUBLISHED = data_published_at().isoformat().replace("+00:00", "Z")
 
 
 def currency_resource(currency: Currency) -> dict[str, Any]:

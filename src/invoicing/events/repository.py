@@ -3,7 +3,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import CTE, Insert, RowMapping, literal, select
+from sqlalchemy import CTE, Insert, RowMapping, bindparam, select
 
 from invoicing.core.ids import new_public_id
 from invoicing.core.repository import Record, TenantScopedRepository
@@ -34,22 +34,24 @@ class PendingEvent:
         }
 
 
+def append_after(changed: CTE, event_keys: tuple[str, ...]) -> Insert:
+    """The event of the row `changed` (a data-modifying CTE) writes, to run in the same
+    statement: the change and its event in one round trip (PostgreSQL). The event's own values
+    (`PendingEvent.values`) are bound as `event_<key>`."""
+    source = select(
+        changed.c.tenant_id,
+        changed.c.id,
+        changed.c.version,
+        changed.c.status,
+        *(bindparam(f"event_{key}", type_=invoice_events.c[key].type) for key in event_keys),
+    )
+    return invoice_events.insert().from_select(
+        ["tenant_id", "invoice_id", "sequence", "to_status", *event_keys], source
+    )
+
+
 class EventRepository(TenantScopedRepository):
     table = invoice_events
-
-    def append_after(self, changed: CTE, event: PendingEvent) -> Insert:
-        """The event of the row `changed` (a data-modifying CTE) writes, as a statement to run
-        with it: the change and its event in one statement, one round trip (PostgreSQL)."""
-        fixed = event.values()
-        columns = ["tenant_id", "invoice_id", "sequence", "to_status", *fixed]
-        source = select(
-            changed.c.tenant_id,
-            changed.c.id,
-            changed.c.version,
-            changed.c.status,
-            *(literal(value, invoice_events.c[name].type) for name, value in fixed.items()),
-        )
-        return invoice_events.insert().from_select(columns, source)
 
     async def append_for(self, invoice: Record, event: PendingEvent) -> None:
         """The event of `invoice` as just changed (its id, version and status)."""

@@ -3,17 +3,18 @@
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Label, RowMapping, delete, func, or_, select
+from sqlalchemy import Executable, Integer, Label, RowMapping, bindparam, delete, func, or_, select, update
 from sqlalchemy.sql import Select
 
 from invoicing.core.db import is_postgresql
 from invoicing.core.ids import new_public_id
-from invoicing.core.repository import TenantScopedRepository, fetch_one, fetch_optional
+from invoicing.core.repository import TenantScopedRepository, fetch_one, fetch_optional, tenant_bound
 from invoicing.customers.repository import like_pattern
 from invoicing.customers.tables import customers
-from invoicing.events.repository import EventRepository, PendingEvent
+from invoicing.events.repository import EventRepository, PendingEvent, append_after
 from invoicing.invoices.tables import invoice_lines, invoices
 
 CUSTOMER_PREFIX = "customer__"
@@ -41,19 +42,98 @@ def _split(row: RowMapping) -> InvoiceRow:
     return InvoiceRow(invoice=row, customer=customer if customer.get("id") is not None else None)
 
 
+def _visible_with_customer() -> Select[Any]:
+    """Visible (not deleted) invoices of the bound tenant, each with its customer."""
+    # The customer is joined on (tenant_id, id): it can only ever be this tenant's.
+    joined = invoices.outerjoin(
+        customers, (customers.c.tenant_id == invoices.c.tenant_id) & (customers.c.id == invoices.c.customer_id)
+    )
+    return (
+        select(invoices, *_CUSTOMER_COLUMNS)
+        .select_from(joined)
+        .where(tenant_bound(invoices), invoices.c.status != "deleted")
+    )
+
+
+@cache
+def _one_with_customer(*, for_update: bool) -> Select[Any]:
+    statement = _visible_with_customer().where(invoices.c.id == bindparam("invoice_id"))
+    return statement.with_for_update(of=invoices) if for_update else statement
+
+
+@cache
+def _lines_of_invoices() -> Select[Any]:
+    return (
+        select(invoice_lines)
+        .where(tenant_bound(invoice_lines), invoice_lines.c.invoice_id.in_(bindparam("invoice_ids", expanding=True)))
+        .order_by(invoice_lines.c.invoice_id, invoice_lines.c.position)
+    )
+
+
+@cache
+def _claim(value_keys: tuple[str, ...], *, pinned_version: bool, event_keys: tuple[str, ...] | None) -> Executable:
+    """The conditional update of a transition, built once per shape (which columns it sets,
+    whether it pins the version, whether its event is written by the same statement)."""
+    statement = update(invoices).where(
+        tenant_bound(invoices),
+        invoices.c.id == bindparam("invoice_id"),
+        invoices.c.status.in_(bindparam("from_statuses", expanding=True)),
+    )
+    if pinned_version:
+        statement = statement.where(invoices.c.version == bindparam("expected_version"))
+    changes = {key: bindparam(f"set_{key}", type_=invoices.c[key].type) for key in value_keys}
+    statement = statement.values(version=invoices.c.version + 1, **changes).returning(invoices)
+    if event_keys is None:
+        return statement
+    changed = statement.cte("changed")
+    return select(changed).add_cte(append_after(changed, event_keys).cte("appended"))
+
+
+def _filter_values(filters: InvoiceFilter) -> dict[str, Any]:
+    """The filters given, as the parameters `_where` binds (`f_<name>`), in a fixed order."""
+    given: dict[str, Any] = {
+        "statuses": list(filters.statuses) if filters.statuses else None,
+        "customer_id": filters.customer_id,
+        "archived": filters.archived,
+        "issue_date_from": filters.issue_date_from,
+        "issue_date_to": filters.issue_date_to,
+        "search": like_pattern(filters.search) if filters.search else None,
+    }
+    return {f"f_{name}": value for name, value in given.items() if value is not None}
+
+
+def _where(statement: Select[Any], names: tuple[str, ...]) -> Select[Any]:
+    """`statement` narrowed by the filters named (`_filter_values`' keys), values left to bind."""
+    conditions: dict[str, Any] = {
+        "f_statuses": lambda: invoices.c.status.in_(bindparam("f_statuses", expanding=True)),
+        "f_customer_id": lambda: invoices.c.customer_id == bindparam("f_customer_id"),
+        "f_archived": lambda: invoices.c.is_archived == bindparam("f_archived"),
+        "f_issue_date_from": lambda: invoices.c.issue_date >= bindparam("f_issue_date_from"),
+        "f_issue_date_to": lambda: invoices.c.issue_date <= bindparam("f_issue_date_to"),
+        "f_search": lambda: or_(
+            *(
+                func.lower(column).like(bindparam("f_search"), escape="\\")
+                for column in (invoices.c.document_number, invoices.c.receiver_name, invoices.c.notes)
+            )
+        ),
+    }
+    return statement.where(*(conditions[name]() for name in names))
+
+
+@cache
+def _page(names: tuple[str, ...], *, after: bool) -> Select[Any]:
+    """A keyset page, newest first, built once per combination of filters."""
+    statement = _where(_visible_with_customer(), names)
+    if after:
+        statement = statement.where(invoices.c.id < bindparam("after_id"))
+    return statement.order_by(invoices.c.id.desc()).limit(bindparam("row_limit", type_=Integer))
+
+
 class InvoiceRepository(TenantScopedRepository):
     table = invoices
 
     def _with_customer(self) -> Select[Any]:
-        # The customer is joined on (tenant_id, id): it can only ever be this tenant's.
-        joined = invoices.outerjoin(
-            customers, (customers.c.tenant_id == invoices.c.tenant_id) & (customers.c.id == invoices.c.customer_id)
-        )
-        return (
-            select(invoices, *_CUSTOMER_COLUMNS)
-            .select_from(joined)
-            .where(self.tenant_filter(), invoices.c.status != "deleted")
-        )
+        return _visible_with_customer().params(**self.bound())
 
     async def insert(self, **values: Any) -> RowMapping:
         statement = self.insert_values(public_id=new_public_id(), **values).returning(invoices)
@@ -61,10 +141,8 @@ class InvoiceRepository(TenantScopedRepository):
 
     async def get(self, invoice_id: int, *, for_update: bool = False) -> InvoiceRow | None:
         """A visible (not deleted) invoice with its customer; `for_update` locks the row."""
-        statement = self._with_customer().where(invoices.c.id == invoice_id)
-        if for_update:
-            statement = statement.with_for_update(of=invoices)
-        row = await fetch_optional(self.connection, statement)
+        statement = _one_with_customer(for_update=for_update)
+        row = await fetch_optional(self.connection, statement, self.bound(invoice_id=invoice_id))
         return _split(row) if row is not None else None
 
     async def id_by_public_id(self, public_id: str, *, customer_id: int | None = None) -> int | None:
@@ -94,18 +172,23 @@ class InvoiceRepository(TenantScopedRepository):
         find the state they expect win; `version` moves by one with every change. On PostgreSQL
         the event is written by the same statement (a data-modifying CTE): one round trip.
         """
-        statement = self.update_table().where(invoices.c.id == invoice_id, invoices.c.status.in_(list(from_statuses)))
-        if expected_version is not None:
-            statement = statement.where(invoices.c.version == expected_version)
-        statement = statement.values(version=invoices.c.version + 1, **values).returning(invoices)
-        events = EventRepository(self.connection, self.tenant_id)
-        if event is not None and is_postgresql(self.connection):
-            changed = statement.cte("changed")
-            appended = events.append_after(changed, event).cte("appended")
-            return await fetch_optional(self.connection, select(changed).add_cte(appended))
-        row = await fetch_optional(self.connection, statement)
-        if row is not None and event is not None:
-            await events.append_for(row, event)  # SQLite has no data-modifying CTEs
+        # SQLite has no data-modifying CTEs: there the event is a second statement.
+        pending = event.values() if event is not None and is_postgresql(self.connection) else {}
+        statement = _claim(
+            tuple(sorted(values)),
+            pinned_version=expected_version is not None,
+            event_keys=tuple(sorted(pending)) if pending else None,
+        )
+        params = self.bound(
+            invoice_id=invoice_id,
+            from_statuses=list(from_statuses),
+            expected_version=expected_version,
+            **{f"set_{key}": value for key, value in values.items()},
+            **{f"event_{key}": value for key, value in pending.items()},
+        )
+        row = await fetch_optional(self.connection, statement, params)
+        if row is not None and event is not None and not pending:
+            await EventRepository(self.connection, self.tenant_id).append_for(row, event)
         return row
 
     async def replace_lines(self, invoice_id: int, lines: Sequence[Mapping[str, Any]]) -> None:
@@ -122,13 +205,9 @@ class InvoiceRepository(TenantScopedRepository):
     async def lines_for(self, invoice_ids: Collection[int]) -> dict[int, list[RowMapping]]:
         if not invoice_ids:
             return {}
-        statement = (
-            self.select_from_table(table=invoice_lines)
-            .where(invoice_lines.c.invoice_id.in_(list(invoice_ids)))
-            .order_by(invoice_lines.c.invoice_id, invoice_lines.c.position)
-        )
+        params = self.bound(invoice_ids=list(invoice_ids))
         grouped: dict[int, list[RowMapping]] = {invoice_id: [] for invoice_id in invoice_ids}
-        for row in (await self.connection.execute(statement)).mappings():
+        for row in (await self.connection.execute(_lines_of_invoices(), params)).mappings():
             grouped[row["invoice_id"]].append(row)
         return grouped
 
@@ -140,11 +219,10 @@ class InvoiceRepository(TenantScopedRepository):
 
     async def page(self, filters: InvoiceFilter, *, after_id: int | None, limit: int) -> list[InvoiceRow]:
         """Newest first; `limit + 1` rows so the caller can tell whether more follow."""
-        statement = self._filtered(self._with_customer(), filters)
-        if after_id is not None:
-            statement = statement.where(invoices.c.id < after_id)
-        statement = statement.order_by(invoices.c.id.desc()).limit(limit + 1)
-        return [_split(row) for row in (await self.connection.execute(statement)).mappings()]
+        values = _filter_values(filters)
+        statement = _page(tuple(values), after=after_id is not None)
+        params = self.bound(after_id=after_id, row_limit=limit + 1, **values)
+        return [_split(row) for row in (await self.connection.execute(statement, params)).mappings()]
 
     async def offset_page(
         self, filters: InvoiceFilter, *, offset: int, limit: int, by_issue_date: bool, ascending: bool
@@ -170,23 +248,5 @@ class InvoiceRepository(TenantScopedRepository):
         await self.connection.execute(statement)
 
     def _filtered(self, statement: Select[Any], filters: InvoiceFilter) -> Select[Any]:
-        if filters.statuses:
-            statement = statement.where(invoices.c.status.in_(list(filters.statuses)))
-        if filters.customer_id is not None:
-            statement = statement.where(invoices.c.customer_id == filters.customer_id)
-        if filters.archived is not None:
-            statement = statement.where(invoices.c.is_archived.is_(filters.archived))
-        if filters.issue_date_from is not None:
-            statement = statement.where(invoices.c.issue_date >= filters.issue_date_from)
-        if filters.issue_date_to is not None:
-            statement = statement.where(invoices.c.issue_date <= filters.issue_date_to)
-        if filters.search:
-            pattern = like_pattern(filters.search)
-            statement = statement.where(
-                or_(
-                    func.lower(invoices.c.document_number).like(pattern, escape="\\"),
-                    func.lower(invoices.c.receiver_name).like(pattern, escape="\\"),
-                    func.lower(invoices.c.notes).like(pattern, escape="\\"),
-                )
-            )
-        return statement
+        values = _filter_values(filters)
+        return _where(statement, tuple(values)).params(**values)

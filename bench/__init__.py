@@ -1,0 +1,1 @@
+"""The benchmark harness behind `make bench` (docs/benchmarks.md): seeding, the pgbench ceiling, wrk runs."""

@@ -1,0 +1,185 @@
+"""The figures of one run: the table on stdout, bench/results/latest.json, docs/benchmarks.md."""
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.ceiling import CeilingRun
+from bench.databases import ROOT
+
+RESULTS = ROOT / "bench" / "results"
+DOCS = ROOT / "docs" / "benchmarks.md"
+DOCS_START, DOCS_END = "<!-- bench:latest:start -->", "<!-- bench:latest:end -->"
+TARGET_SCALES = (100_000, 1_000_000)
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioResult:
+    name: str
+    database: str
+    rps: float  # the peak run
+    latency_rps: float  # what the run at half the peak rate achieved
+    p50_ms: float
+    p99_ms: float
+    errors: int  # both runs: non-2xx/3xx answers and socket errors
+    rss_mb: float  # largest worker, after the scenario
+    note: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "database": self.database,
+            "rps": round(self.rps, 1),
+            "p50_ms": round(self.p50_ms, 2),
+            "p99_ms": round(self.p99_ms, 2),
+            "errors": self.errors,
+            "rss_mb": round(self.rss_mb, 1),
+        }
+
+
+@dataclass(slots=True)
+class Report:
+    run: dict[str, Any]  # what was run, where, and how long seeding took
+    ceiling: CeilingRun | None = None
+    scenarios: list[ScenarioResult] = field(default_factory=list)
+
+    @property
+    def transition_rps(self) -> float | None:
+        found = [row.rps for row in self.scenarios if row.name == "cancel_revert" and row.database == "postgresql"]
+        return found[0] if found else None
+
+    @property
+    def transition_ratio(self) -> float | None:
+        if self.ceiling is None or self.transition_rps is None or not self.ceiling.tps:
+            return None
+        return self.transition_rps / self.ceiling.tps
+
+    def as_json(self) -> dict[str, Any]:
+        ratio = self.transition_ratio
+        return {
+            "scenarios": [row.as_json() for row in self.scenarios],
+            "ceiling_tps": round(self.ceiling.tps, 1) if self.ceiling else None,
+            "transition_ratio": round(ratio, 3) if ratio is not None else None,
+            "run": self.run,
+        }
+
+
+def save(report: Report, path: Path) -> None:
+    """latest.json, and a copy per scale (scale-<N>.json) for the 1,000,000 / 100,000 comparison."""
+    text = json.dumps(report.as_json(), indent=2) + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    (RESULTS / f"scale-{report.run['invoices']}.json").write_text(text)
+
+
+def table(report: Report) -> str:
+    run = report.run
+    lines = [
+        f"{run['invoices']:,} invoices over {run['tenants']} tenants; wrk {run['wrk_threads']} threads x "
+        f"{run['wrk_connections']} connections, {run['seconds']} s per run; workers {run['workers']}",
+    ]
+    if report.ceiling:
+        lines.append(
+            f"ceiling: pgbench, the service's cancel/revert SQL, {run['ceiling_clients']} clients: "
+            f"{report.ceiling.tps:,.1f} tps"
+        )
+    header = ("database", "scenario", "req/s", "p50 ms", "p99 ms", "at req/s", "errors", "RSS MB/worker", "/ceiling")
+    rows = [header, *(_row(report, result) for result in report.scenarios)]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
+    for row in rows:
+        cells = [
+            cell.ljust(width) if index < 2 else cell.rjust(width)
+            for index, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip())
+    lines += [f"  note: {result.database} {result.name}: {result.note}" for result in report.scenarios if result.note]
+    return "\n".join([*lines, "", *targets(report)])
+
+
+def _row(report: Report, result: ScenarioResult) -> tuple[str, ...]:
+    ratio = report.transition_ratio if result.name == "cancel_revert" and result.database == "postgresql" else None
+    return (
+        result.database,
+        result.name,
+        f"{result.rps:,.1f}",
+        f"{result.p50_ms:.2f}",
+        f"{result.p99_ms:.2f}",
+        f"{result.latency_rps:,.1f}",
+        str(result.errors),
+        f"{result.rss_mb:.1f}",
+        f"{ratio:.2f}" if ratio is not None else "",
+    )
+
+
+def targets(report: Report) -> list[str]:
+    """The issue's targets, with this run's figures (PostgreSQL's rows; for reference, not judged)."""
+    rows = {result.name: result for result in report.scenarios if result.database == "postgresql"}
+    if not rows:
+        return []
+    ratio = report.transition_ratio
+    worst = max(rows.values(), key=lambda result: result.p99_ms)
+    largest = max(result.rss_mb for result in rows.values())
+    checks = [
+        ("transitions e2e / pgbench ceiling >= 0.5", ratio, 0.5, f"{ratio:.2f}" if ratio is not None else "n/a"),
+        ("list 50 >= 2,000 req/s", _rps(rows, "list"), 2000, f"{_rps(rows, 'list') or 0:,.0f} req/s"),
+        ("get one >= 4,000 req/s", _rps(rows, "get"), 4000, f"{_rps(rows, 'get') or 0:,.0f} req/s"),
+        (
+            "p99 at half peak <= 25 ms, every endpoint",
+            -worst.p99_ms,
+            -25,
+            f"worst {worst.p99_ms:.1f} ms ({worst.name})",
+        ),
+        (f"RSS per worker <= 150 MB (at {report.run['invoices']:,} invoices)", -largest, -150, f"{largest:.0f} MB"),
+    ]
+    lines = ["targets (PostgreSQL):"]
+    for label, value, floor, shown in checks:
+        verdict = "n/a" if value is None else "met" if value >= floor else "MISSED"
+        lines.append(f"  {label:<52} {shown:>24}  {verdict}")
+    lines.append(f"  {'transition rate 1,000,000 / 100,000 >= 0.9':<52} {scale_ratio_text()}")
+    return lines
+
+
+def _rps(rows: dict[str, ScenarioResult], name: str) -> float | None:
+    return rows[name].rps if name in rows else None
+
+
+def scale_ratio_text() -> str:
+    """From the last runs at both scales (bench/results/scale-*.json), when there are both."""
+    rates = []
+    for scale in TARGET_SCALES:
+        path = RESULTS / f"scale-{scale}.json"
+        if not path.exists():
+            return f"{'n/a':>24}  (run --scale {scale:,} too)"
+        scenarios = json.loads(path.read_text())["scenarios"]
+        found = [row["rps"] for row in scenarios if row["name"] == "cancel_revert" and row["database"] == "postgresql"]
+        rates.append(found[0] if found else 0)
+    ratio = rates[1] / rates[0] if rates[0] else 0
+    return f"{ratio:>24.2f}  {'met' if ratio >= 0.9 else 'MISSED'}"
+
+
+def write_docs(report: Report, script: str | None) -> None:
+    """Replaces the "Latest results" section of docs/benchmarks.md (between its markers)."""
+    run, machine = report.run, report.run["machine"]
+    seeding = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in run["seed_seconds"].items())
+    parts = [
+        DOCS_START,
+        "",
+        f"Run {run['date']} on {machine['cpus']} CPUs ({machine['cpu_model']}), {machine['memory_gb']} GB memory;",
+        f"PostgreSQL {machine['postgresql']}, SQLite {machine['sqlite']}, {machine['wrk']}, "
+        f"Python {machine['python']}.",
+        f"Command: `{run['command']}`. Seeding took {seeding}.",
+        "",
+        "```text",
+        table(report),
+        "```",
+    ]
+    if script:
+        parts += ["", "The ceiling's pgbench script, as captured in this run:", "", "```sql", script.rstrip(), "```"]
+    parts += ["", DOCS_END]
+    text = DOCS.read_text()
+    pattern = re.compile(re.escape(DOCS_START) + ".*?" + re.escape(DOCS_END), flags=re.DOTALL)
+    if not pattern.search(text):
+        raise RuntimeError(f"{DOCS} has no {DOCS_START} ... {DOCS_END} section to fill")
+    DOCS.write_text(pattern.sub(lambda _match: "\n".join(parts), text))

@@ -1,0 +1,133 @@
+"""`invoicing serve` as `make run` starts it (uvloop, httptools, N workers), on a free port."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+
+from bench.databases import ROOT, BenchDatabase, service_environment
+
+HOST = "127.0.0.1"
+# The limiter still runs on every request (its cost is part of the hot path); it just never
+# refuses: the load comes from a handful of tokens at rates no real integration sends.
+NEVER_LIMITED = {"RATE_LIMIT_PER_SECOND": "1000000", "RATE_LIMIT_BURST": "1000000"}
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+class Server:
+    def __init__(self, database: BenchDatabase, workers: int, log_path: Path) -> None:
+        self.database = database
+        self.workers = workers
+        self.port = free_port()
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def __enter__(self) -> "Server":
+        command = [sys.executable, "-m", "invoicing", "serve", "--host", HOST, "--port", str(self.port)]
+        command += ["--workers", str(self.workers)]
+        with self.log_path.open("wb") as log:
+            # Its own session, so stopping it reaches uvicorn's worker processes too.
+            self.process = subprocess.Popen(  # noqa: S603
+                command,
+                env=service_environment(self.database, **NEVER_LIMITED),
+                cwd=ROOT,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def wait_ready(self, token: str, tenant_id: int, invoice_id: int, timeout: float = 60) -> None:
+        """Until an authenticated read answers 200 (every worker has started by then, or soon after)."""
+        request = urllib.request.Request(  # noqa: S310 - our own server on the loopback
+            f"{self.base_url}/api/v1/invoices/{invoice_id}",
+            headers={"Authorization": f"Bearer {token}", "X-Tenant": str(tenant_id)},
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is None or self.process.poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(request, timeout=2) as response:  # noqa: S310
+                    if response.status == 200 and len(self.worker_pids()) == self.workers:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"the server did not become ready; its log ends:\n{self.log_tail()}")
+
+    def worker_pids(self) -> list[int]:
+        """The processes that serve requests: uvicorn's spawned workers, or the server itself with one."""
+        assert self.process is not None
+        if self.workers == 1:
+            return [self.process.pid]
+        return [pid for pid in _children(self.process.pid) if b"spawn_main" in _cmdline(pid)]
+
+    def rss_mb_per_worker(self) -> float:
+        """The largest resident set of the workers (MiB), from /proc."""
+        return max((_rss_kb(pid) for pid in self.worker_pids()), default=0) / 1024
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+    def log_tail(self, lines: int = 30) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _children(parent: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat[stat.rfind(")") + 2 :].split()[1]) == parent:
+                found.append(int(entry.name))
+    return found
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
