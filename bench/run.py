@@ -52,7 +52,7 @@ def progress(message: str) -> None:
 @click.option("--scale", "invoices", type=click.IntRange(2_000, 1_000_000), default=100_000, help="Invoices to seed.")
 @click.option("--tenants", type=click.IntRange(1), default=100, help="Tenants they are spread over.")
 @click.option("--seconds", type=click.IntRange(1), default=10, help="Length of every timed run (and of pgbench's).")
-@click.option("--connections", type=click.IntRange(1), default=32, help="wrk connections.")
+@click.option("--connections", type=click.IntRange(1), default=8, help="wrk connections (8 saturate 2 cores).")
 @click.option("--threads", type=click.IntRange(1), default=CPUS, help="wrk threads.")
 @click.option(
     "--warmup", type=click.IntRange(0), default=3, help="Seconds of reads after the server starts, unmeasured."
