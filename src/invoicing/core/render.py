@@ -1,9 +1,9 @@
 """Value formatting shared by the primary API's representations."""
 
 from datetime import date, datetime
-from decimal import Decimal, localcontext
+from decimal import Decimal
 
-from invoicing.invoices.money import MONEY_PRECISION
+from invoicing.invoices.money import MONEY_CONTEXT
 
 
 def timestamp(value: datetime | None) -> str | None:
@@ -21,5 +21,4 @@ def decimal_text(value: Decimal | None) -> str | None:
 
 def money_text(value: Decimal, quantum: Decimal) -> str:
     """An amount with exactly the currency's minor units: `"0.00"`, `"1180.00"`, `"5"` (JPY)."""
-    with localcontext(prec=MONEY_PRECISION):
-        return format(value.quantize(quantum), "f")
+    return format(value.quantize(quantum, context=MONEY_CONTEXT), "f")

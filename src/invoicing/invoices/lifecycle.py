@@ -7,11 +7,11 @@ what an invoice advertises can never disagree with what the service allows.
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from enum import StrEnum
 
 from invoicing.core.errors import Conflict, NotFound
-from invoicing.invoices.money import MONEY_PRECISION
+from invoicing.invoices.money import MONEY_CONTEXT
 
 
 class Status(StrEnum):
@@ -216,5 +216,4 @@ def amount_due(facts: InvoiceFacts) -> Decimal:
     """Nothing is due on a cancelled or void invoice; otherwise what is left to pay."""
     if facts.status in (Status.CANCELLED, Status.VOID, Status.DELETED):
         return Decimal(0)
-    with localcontext(prec=MONEY_PRECISION):
-        return facts.amount_payable - facts.amount_paid
+    return MONEY_CONTEXT.subtract(facts.amount_payable, facts.amount_paid)

@@ -37,9 +37,13 @@ class InvoiceFilter:
     search: str | None = None
 
 
+_CUSTOMER_KEYS = [(CUSTOMER_PREFIX + column.name, column.name) for column in customers.c]
+
+
 def _split(row: RowMapping) -> InvoiceRow:
-    customer = {key[len(CUSTOMER_PREFIX) :]: value for key, value in row.items() if key.startswith(CUSTOMER_PREFIX)}
-    return InvoiceRow(invoice=row, customer=customer if customer.get("id") is not None else None)
+    if row[CUSTOMER_PREFIX + "id"] is None:
+        return InvoiceRow(invoice=row, customer=None)
+    return InvoiceRow(invoice=row, customer={key: row[labelled] for labelled, key in _CUSTOMER_KEYS})
 
 
 def _visible_with_customer() -> Select[Any]:
