@@ -66,6 +66,17 @@ def _one_with_customer(*, for_update: bool) -> Select[Any]:
 
 
 @cache
+def _lines_of_invoice() -> Select[Any]:
+    # One invoice (a read, every transition): `=`, not an expanding IN, whose list is rendered
+    # into the SQL text at every execution.
+    return (
+        select(invoice_lines)
+        .where(tenant_bound(invoice_lines), invoice_lines.c.invoice_id == bindparam("invoice_id"))
+        .order_by(invoice_lines.c.position)
+    )
+
+
+@cache
 def _lines_of_invoices() -> Select[Any]:
     return (
         select(invoice_lines)
@@ -209,9 +220,13 @@ class InvoiceRepository(TenantScopedRepository):
     async def lines_for(self, invoice_ids: Collection[int]) -> dict[int, list[RowMapping]]:
         if not invoice_ids:
             return {}
-        params = self.bound(invoice_ids=list(invoice_ids))
+        if len(invoice_ids) == 1:
+            (only,) = invoice_ids
+            statement, params = _lines_of_invoice(), self.bound(invoice_id=only)
+        else:
+            statement, params = _lines_of_invoices(), self.bound(invoice_ids=list(invoice_ids))
         grouped: dict[int, list[RowMapping]] = {invoice_id: [] for invoice_id in invoice_ids}
-        for row in (await self.connection.execute(_lines_of_invoices(), params)).mappings():
+        for row in (await self.connection.execute(statement, params)).mappings():
             grouped[row["invoice_id"]].append(row)
         return grouped
 
