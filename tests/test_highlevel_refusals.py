@@ -279,3 +279,22 @@ async def test_malformed_json_unknown_routes_and_the_slashless_path(
     assert (unknown.status_code, unknown.json()["message"]) == (404, "Cannot GET /highlevel/nothing-here")
     slashless = await location.request("POST", "/invoices", json=create_body(location.alt_id))
     assert slashless.status_code == 200, slashless.text
+
+
+async def test_a_payment_without_an_amount_pays_what_is_due_and_then_nothing_more(
+    engine: AsyncEngine, client: httpx.AsyncClient
+) -> None:
+    location = await new_location(engine, client)
+    invoice = await location.create()
+    await location.send(invoice["_id"])
+    path = f"/invoices/{invoice['_id']}/record-payment"
+    part = await location.request("POST", path, json=payment_body(location.alt_id, amount=100))
+    assert part.status_code == 200, part.text
+    rest = await location.request("POST", path, json=payment_body(location.alt_id))
+    assert rest.status_code == 200, rest.text
+    paid = rest.json()["invoice"]
+    assert (paid["status"], paid["amountDue"], paid["amountPaid"]) == ("paid", 0, paid["total"])
+    again = await location.request("POST", path, json=payment_body(location.alt_id))
+    assert again.status_code == 400, again.text  # a paid invoice takes no payment: the lifecycle refuses
+    events = await event_types(engine, invoice["_id"])
+    assert events.count("invoice.payment_recorded") == 2

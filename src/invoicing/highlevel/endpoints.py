@@ -4,7 +4,6 @@ Paths as the SDK builds them: `/invoices/` with its trailing slash (and without,
 clients), `/invoices/{invoiceId}` and its actions.
 """
 
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import Path, Query, Request
@@ -41,12 +40,11 @@ from invoicing.highlevel.schemas import (
     VoidInvoice,
 )
 from invoicing.invoices import actions, service
-from invoicing.invoices.lifecycle import amount_due
 from invoicing.invoices.repository import InvoiceFilter, InvoiceRepository
 from invoicing.invoices.schemas import InvoiceCreate, InvoiceUpdate
-from invoicing.invoices.transitions import InvoiceView, facts_of
+from invoicing.invoices.transitions import InvoiceView
 from invoicing.payments.schemas import PaymentCreate
-from invoicing.payments.service import record_payment
+from invoicing.payments.service import pay_in_full, record_payment
 
 router = api_router(tags=["Invoice"])
 ERRORS = error_responses()
@@ -218,30 +216,21 @@ async def record_invoice_payment(
 ) -> HighLevelResponse:
     location = await lookups.location_of(context, body.alt_id)
     invoice_id = await lookups.invoice_id_of(context, invoice_public_id)
-    amount = body.amount if body.amount is not None else await _everything_due(context, invoice_id)
-    payment = service_input(
-        PaymentCreate,
-        "payment",
-        amount=amount,
-        method=body.mode,
+    if body.amount is None:  # HighLevel: no amount pays what is due (RecordPayment checked the rest)
+        recorded = await pay_in_full(
+            context, invoice_id, method=body.mode, paid_at=body.fulfilled_at, reference=body.notes
+        )
+    else:
         # As text, the form the primary API's input takes it in.
-        paid_at=body.fulfilled_at.isoformat() if body.fulfilled_at else None,
-        reference=body.notes,
-    )
-    recorded = await record_payment(context, invoice_id, payment)
+        paid_at = body.fulfilled_at.isoformat() if body.fulfilled_at else None
+        payment = service_input(
+            PaymentCreate, "payment", amount=body.amount, method=body.mode, paid_at=paid_at, reference=body.notes
+        )
+        recorded = await record_payment(context, invoice_id, payment)
     return HighLevelResponse({"success": True, "invoice": invoice_object(recorded.invoice, location)})
 
 
 # -- helpers ----------------------------------------------------------------------------------
-
-
-async def _everything_due(context: TenantContext, invoice_id: int) -> Any:
-    """No `amount`: the whole amount due. On an invoice with nothing due, the total (at least 1),
-    so the service's own refusal answers (not payable, or more than is due) rather than a zero
-    amount's, which the client did not send."""
-    facts = facts_of((await service.get_invoice(context, invoice_id)).invoice)
-    due = amount_due(facts)
-    return due if due > 0 else max(facts.amount_payable, Decimal(1))
 
 
 def _statuses(text: str | None) -> list[str] | None:

@@ -1,6 +1,8 @@
 """Payments against issued invoices: in part or in full, never more than is due."""
 
 from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import RowMapping
 
@@ -11,7 +13,7 @@ from invoicing.currencies.catalog import Currency, find_currency
 from invoicing.invoices.lifecycle import Action, amount_due
 from invoicing.invoices.money import round_money
 from invoicing.invoices.repository import InvoiceRepository
-from invoicing.invoices.transitions import InvoiceView, apply, load, lock_for
+from invoicing.invoices.transitions import InvoiceView, Locked, apply, load, lock_for
 from invoicing.payments.repository import PaymentRepository
 from invoicing.payments.schemas import PaymentCreate
 
@@ -47,15 +49,44 @@ async def record_payment(context: TenantContext, invoice_id: int, data: PaymentC
     if data.amount > due:
         message = f"The amount exceeds the amount due ({due} {currency.code})."
         raise Unprocessable("The payment exceeds the amount due.", code="overpayment", errors={"amount": [message]})
+    return await _pay(
+        context, locked, amount=data.amount, method=data.method, paid_at=data.paid_at, reference=data.reference
+    )
+
+
+async def pay_in_full(
+    context: TenantContext, invoice_id: int, *, method: str, paid_at: datetime | None, reference: str | None
+) -> RecordedPayment:
+    """Records a payment of the whole amount due, as it stands under the invoice's lock.
+
+    Pre: issued or partially_paid (else 409 invoice_not_payable), with something due (else 422
+    invalid_amount). A concurrent payment is seen first, so the two can never overpay together.
+    """
+    locked = await lock_for(context, invoice_id, Action.RECORD_PAYMENT)
+    due = amount_due(locked.facts)
+    if due <= 0:
+        raise Unprocessable.field("amount", "Nothing is due on this invoice.", code="invalid_amount")
+    return await _pay(context, locked, amount=due, method=method, paid_at=paid_at, reference=reference)
+
+
+async def _pay(
+    context: TenantContext,
+    locked: Locked,
+    *,
+    amount: Decimal,
+    method: str,
+    paid_at: datetime | None,
+    reference: str | None,
+) -> RecordedPayment:
     now = utc_now()
-    paid = locked.facts.amount_paid + data.amount
+    paid = locked.facts.amount_paid + amount
     after = replace(locked.facts, amount_paid=paid)
     payment = await PaymentRepository(context.connection, context.tenant_id).insert(
-        invoice_id=invoice_id,
-        amount=data.amount,
-        method=data.method,
-        paid_at=data.paid_at or now,
-        reference=data.reference,
+        invoice_id=locked.invoice["id"],
+        amount=amount,
+        method=method,
+        paid_at=paid_at or now,
+        reference=reference,
         actor=context.actor,
         created_at=now,
     )
@@ -67,7 +98,7 @@ async def record_payment(context: TenantContext, invoice_id: int, data: PaymentC
         at=now,
         facts_after=after,
         values={"amount_paid": paid, "paid_at": now if fully_paid else None},
-        data={"payment_id": payment["id"], "amount": str(data.amount), "method": data.method},
+        data={"payment_id": payment["id"], "amount": str(amount), "method": method},
     )
     return RecordedPayment(payment=payment, invoice=view)
 
