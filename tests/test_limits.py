@@ -278,9 +278,11 @@ async def test_a_request_without_a_database_fails_with_its_own_error(caplog: pyt
     assert all(isinstance(error, OSError) for error in logged), [repr(error) for error in logged]
 
 
-async def test_a_request_that_finds_no_free_connection_gets_503_with_retry_after(app: FastAPI, tenant: Tenant) -> None:
+@asynccontextmanager
+async def client_with_every_connection_taken(shared: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An app of its own whose pool (one connection, 0.2 s wait) is held busy while the client runs."""
     settings = Settings(
-        database_url=app.state.settings.database_url,
+        database_url=shared.state.settings.database_url,
         db_pool_size=1,
         db_pool_timeout_seconds=0.2,
         rate_limit_per_second=0,
@@ -293,10 +295,31 @@ async def test_a_request_that_finds_no_free_connection_gets_503_with_retry_after
         try:
             transport = httpx.ASGITransport(app=busy_app)
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-                response = await client.get("/api/v1/invoices", headers=tenant.headers)
+                yield client
         finally:
             for connection in held:
                 await connection.close()
+
+
+async def test_a_request_that_finds_no_free_connection_gets_503_with_retry_after(app: FastAPI, tenant: Tenant) -> None:
+    async with client_with_every_connection_taken(app) as client:
+        response = await client.get("/api/v1/invoices", headers=tenant.headers)
     assert response.status_code == 503, response.text
     assert response.headers["retry-after"] == "1"
     assert response.json()["code"] == "service_busy"
+
+
+async def test_the_vendor_dialects_answer_503_too_when_no_connection_is_free(app: FastAPI, tenant: Tenant) -> None:
+    async with client_with_every_connection_taken(app) as client:
+        flowpayroll = await client.get(
+            "/flowpayroll/v1/billing/clients/" + "0" * 24 + "/invoices", headers={"X-Auth-Token": tenant.token}
+        )
+        highlevel = await client.get(
+            "/highlevel/invoices/",
+            params={"altId": tenant.public_id, "altType": "location"},
+            headers={"Authorization": f"Bearer {tenant.token}", "Version": "2021-07-28"},
+        )
+    for response in (flowpayroll, highlevel):
+        assert response.status_code == 503, response.text
+        assert response.headers["retry-after"] == "1"
+    assert flowpayroll.json()["message"]["textId"] == "service_busy"

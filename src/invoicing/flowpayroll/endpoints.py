@@ -35,7 +35,7 @@ PageSize = Annotated[
     Query(alias="pageSize", ge=1, description="Invoices per page: default 50, at most MAX_PAGE_SIZE (200)."),
 ]
 
-READ_ERRORS = error_responses(400, 401, 403, 404)
+READ_ERRORS = error_responses(400, 401, 403, 404, 503)
 
 
 async def invoice_response(
@@ -49,7 +49,7 @@ async def invoice_response(
     "/invoices/{clientId}/{invoiceId}/void",
     summary="Void Invoice",
     response_model=Envelope[Content[Invoice]],
-    responses=error_responses(400, 401, 403, 404, 409),
+    responses=error_responses(400, 401, 403, 404, 409, 503),
 )
 async def void_invoice(client_id: ClientId, invoice_id: InvoiceId, context: WriteContext) -> FlowPayrollResponse:
     invoice_pk = await lookups.invoice_id_of(context, client_id, invoice_id)

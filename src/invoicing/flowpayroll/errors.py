@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from invoicing.core.dialect import allowed_methods
@@ -46,6 +47,7 @@ SUMMARIES: Mapping[int, tuple[str, str]] = {
     405: ("The method is not allowed here.", "method_not_allowed"),
     409: ("The request conflicts with a concurrent one; retry it.", "conflict"),
     500: ("An unexpected error occurred.", "internal_error"),
+    503: ("The service is busy; retry shortly.", "service_busy"),
 }
 
 
@@ -110,6 +112,13 @@ async def handle_integrity_error(request: Request, exc: Exception) -> FlowPayrol
     return refusal_response(409, [reason("", "The change conflicts with existing data.", "conflict")])
 
 
+async def handle_pool_timeout(request: Request, exc: Exception) -> FlowPayrollResponse:
+    # No free database connection in time: overloaded, not broken; nothing was changed, retry.
+    response = refusal_response(503, [])
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 async def handle_unexpected_error(request: Request, exc: Exception) -> FlowPayrollResponse:
     request_id = request_id_of(request)
     logger.exception("unhandled error", extra={"request_id": request_id})
@@ -122,4 +131,5 @@ def install_flowpayroll_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_error)
     app.add_exception_handler(IntegrityError, handle_integrity_error)
+    app.add_exception_handler(PoolTimeout, handle_pool_timeout)
     app.add_exception_handler(Exception, handle_unexpected_error)

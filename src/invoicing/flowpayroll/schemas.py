@@ -200,6 +200,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         403: "The token lacks the scope.",
         404: "No such client or invoice in the organisation.",
         409: "A concurrent request with the same Idempotency-Key is still running.",
+        503: "No database connection came free in time; nothing changed. Retry after `Retry-After`.",
     }
     schema = Envelope[None].model_json_schema()
     return {
