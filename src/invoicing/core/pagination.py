@@ -13,7 +13,8 @@ from invoicing.core.errors import Unprocessable
 from invoicing.core.wire_types import MAX_ID
 
 T = TypeVar("T")
-CURSOR_PATTERN = r"^([1-9][0-9]{0,19})?$"  # empty: the first page
+# Empty: the first page. `(?!\n)` refuses the final newline `$` alone admits under `re.search`.
+CURSOR_PATTERN = r"^([1-9][0-9]{0,19})?(?!\n)$"
 _CURSOR = re.compile(CURSOR_PATTERN)
 
 
@@ -22,7 +23,7 @@ def encode_cursor(last_id: int) -> str:
 
 
 def decode_cursor(cursor: str | None) -> int | None:
-    if cursor is None or cursor in ("", "\n"):  # `$` admits one final newline, as JSON Schema tools read it
+    if cursor is None or cursor == "":
         return None
     if not _CURSOR.search(cursor):
         raise Unprocessable.field("cursor", "The cursor is not one this API returned.", code="invalid_cursor")

@@ -7,7 +7,7 @@ from pydantic import WithJsonSchema
 
 from invoicing.core.errors import Unprocessable
 from invoicing.core.pagination import CURSOR_PATTERN
-from invoicing.core.wire_types import NO_NUL
+from invoicing.core.wire_types import MAX_ID, NO_NUL, PlainInteger
 
 __all__ = ["NO_NUL", "Cursor", "Limit", "page_size"]
 
@@ -18,7 +18,10 @@ Cursor = Annotated[
     Query(description="`meta.next_cursor` of the previous page."),
 ]
 # The maximum is the configured MAX_PAGE_SIZE; core.openapi writes it into the document.
-Limit = Annotated[int | None, Query(ge=1, description="Page size (default 50, at most the configured maximum).")]
+Limit = Annotated[
+    Annotated[int, PlainInteger(minimum=1, maximum=MAX_ID)] | None,
+    Query(description="Page size (default 50, at most the configured maximum)."),
+]
 
 
 def page_size(request: Request, limit: int | None) -> int:

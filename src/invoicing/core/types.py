@@ -30,7 +30,8 @@ class ExactDecimal(TypeDecorator[Decimal]):
         if value is None:
             return None
         if dialect.name == "sqlite":
-            return str(value)
+            # Plain text (`str` would write `1E+2`): the stored text is the value as shown.
+            return format(value, "f")
         return value
 
     def result_processor(self, dialect: Dialect, coltype: object) -> _ResultProcessorType[Decimal] | None:

@@ -29,7 +29,42 @@ from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 # JavaScript's largest safe integer: every id stays exact in any JSON client; ids never get near.
 MAX_ID = 2**53 - 1
 
-PositiveId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+@dataclass(frozen=True, slots=True)
+class PlainInteger:
+    """`Annotated[int, PlainInteger(...)]`: an integer of a path or query, where every value
+    arrives as text, in plain ASCII digits from `minimum` to `maximum`.
+
+    Plain digits are an integer's one spelling: `int`'s lax parsing would read `38.0`, ` 38`,
+    `+38` and `38_0` (as 380). The published schema is the integer's bounds plus the text's
+    pattern, whose `(?!\\n)` refuses the one final newline `$` admits under `re.search`
+    (ECMA-262's `$` never admits it), so it means the same to every reader of the document.
+    """
+
+    minimum: int
+    maximum: int
+
+    @property
+    def text_pattern(self) -> str:
+        # No sign, separator or leading zero (`0` itself aside); never more digits than `maximum` has.
+        return f"^(0|[1-9][0-9]{{0,{len(str(self.maximum)) - 1}}})(?!\\n)$"
+
+    def from_text(self, value: Any) -> Any:
+        if isinstance(value, str):
+            if not re.search(self.text_pattern, value):
+                raise PydanticCustomError("int_parsing", "must be an integer in plain digits, such as 38")
+            return int(value)
+        return value
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        integer = core_schema.int_schema(ge=self.minimum, le=self.maximum)
+        return core_schema.no_info_before_validator_function(self.from_text, integer)
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return {"type": "integer", "minimum": self.minimum, "maximum": self.maximum, "pattern": self.text_pattern}
+
+
+PositiveId = Annotated[int, PlainInteger(minimum=1, maximum=MAX_ID)]
 """An id in a path or query, where every value arrives as text."""
 
 
@@ -89,6 +124,17 @@ def decimal_pattern(*, integer_digits: int, places: int, positive: bool) -> str:
     return f"^({whole}{fraction}|0\\.({_nonzero_fraction(places)})|{limit})$"
 
 
+def plain_decimal(value: Decimal) -> Decimal:
+    """The decimal as its plain text reads back: `1e2` (a JSON number) is `100`, never `1E+2`,
+    and `-0.0` is `0.0`. The decimals sent are kept (`100.0000`).
+
+    What a request gets stored, recorded in events and shown is then one value in one form, on
+    both databases (SQLite keeps the text of a Decimal as it is).
+    """
+    plain = Decimal(format(value, "f"))
+    return plain.copy_abs() if plain.is_zero() else plain
+
+
 @dataclass(frozen=True, slots=True)
 class ExactDecimal:
     """`Annotated[Decimal, ExactDecimal(...)]`: a decimal sent as a JSON number or as a plain
@@ -125,7 +171,7 @@ class ExactDecimal:
 
     def validate(self, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
         try:
-            return handler(self.from_json(value))
+            return plain_decimal(handler(self.from_json(value)))
         except (ValueError, ValidationError) as error:
             if self.error_code is None:
                 raise

@@ -7,8 +7,10 @@ from pydantic import WithJsonSchema
 
 from invoicing.core.context import TenantContext
 from invoicing.core.errors import Unprocessable
+from invoicing.core.ids import PUBLIC_ID_PATTERN
 from invoicing.core.pagination import CURSOR_PATTERN, cut_page, decode_cursor
 from invoicing.core.routing import api_router
+from invoicing.core.wire_types import MAX_ID, PlainInteger
 from invoicing.flowpayroll import lookups
 from invoicing.flowpayroll.dependencies import ReadContext, WriteContext
 from invoicing.flowpayroll.representation import envelope, invoice_data, line_item_data, message, owner_of
@@ -21,8 +23,10 @@ from invoicing.invoices.transitions import InvoiceView
 
 router = api_router(tags=["invoices"])
 
-ClientId = Annotated[str, Path(alias="clientId", max_length=64, description="The client's (customer's) id.")]
-InvoiceId = Annotated[str, Path(alias="invoiceId", max_length=64, description="The invoice's id.")]
+# Checked by lookups (a malformed id is answered as a missing one, 404), published here.
+PUBLIC_ID = WithJsonSchema({"type": "string", "pattern": PUBLIC_ID_PATTERN})
+ClientId = Annotated[str, PUBLIC_ID, Path(alias="clientId", max_length=64, description="The client's (customer's) id.")]
+InvoiceId = Annotated[str, PUBLIC_ID, Path(alias="invoiceId", max_length=64, description="The invoice's id.")]
 # Checked by after_token (400 `invalid_pagination_token`), published here.
 PaginationToken = Annotated[
     str | None,
@@ -31,8 +35,8 @@ PaginationToken = Annotated[
 ]
 # The maximum is the configured MAX_PAGE_SIZE; the app's document completion writes it in.
 PageSize = Annotated[
-    int | None,
-    Query(alias="pageSize", ge=1, description="Invoices per page: default 50, at most MAX_PAGE_SIZE (200)."),
+    Annotated[int, PlainInteger(minimum=1, maximum=MAX_ID)] | None,
+    Query(alias="pageSize", description="Invoices per page: default 50, at most MAX_PAGE_SIZE (200)."),
 ]
 
 READ_ERRORS = error_responses(400, 401, 403, 404, 503)

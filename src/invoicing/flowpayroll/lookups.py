@@ -4,20 +4,15 @@ An unknown client, another tenant's client or invoice, and an invoice of another
 all the same answer: not found, with the same code, so a probe learns nothing.
 """
 
-import re
-
 from sqlalchemy import RowMapping
 
 from invoicing.core.context import TenantContext
 from invoicing.core.errors import NotFound
+from invoicing.core.ids import is_public_id
 from invoicing.customers.repository import CustomerRepository
 from invoicing.invoices.lifecycle import InvoiceNotFound
 from invoicing.invoices.repository import InvoiceRepository
 from invoicing.tenants.repository import TenantRepository
-
-# Every public_id is 24 lowercase hex characters (SPEC 2); anything else names nothing, and is
-# answered without a query (PostgreSQL would refuse a NUL in the text outright).
-_PUBLIC_ID = re.compile(r"[0-9a-f]{24}")
 
 
 class ClientNotFound(NotFound):
@@ -25,7 +20,9 @@ class ClientNotFound(NotFound):
 
 
 def _well_formed(public_id: str) -> bool:
-    return _PUBLIC_ID.fullmatch(public_id) is not None
+    # Every public_id is 24 lowercase hex characters (SPEC 2); anything else names nothing, and is
+    # answered without a query (PostgreSQL would refuse a NUL in the text outright).
+    return is_public_id(public_id)
 
 
 async def organisation_id(context: TenantContext) -> str:

@@ -11,10 +11,11 @@ from pydantic import WithJsonSchema
 
 from invoicing.core.context import TenantContext
 from invoicing.core.errors import Unprocessable
+from invoicing.core.ids import PUBLIC_ID_PATTERN
 from invoicing.core.paging_params import NO_NUL
 from invoicing.core.repository import Record
 from invoicing.core.routing import api_router
-from invoicing.core.wire_types import CalendarDate
+from invoicing.core.wire_types import MAX_ID, CalendarDate, PlainInteger
 from invoicing.highlevel import lookups
 from invoicing.highlevel.dependencies import ReadContext, WriteContext
 from invoicing.highlevel.mapping import (
@@ -57,7 +58,12 @@ StatusQuery = Annotated[
     WithJsonSchema({"type": "string", "maxLength": 200, "pattern": STATUS_LIST_PATTERN}),
     Query(max_length=200, description="Statuses to list, comma-separated."),
 ]
-InvoiceIdPath = Annotated[str, Path(alias="invoiceId", max_length=64, description="The invoice's public_id.")]
+# Checked by lookups (a malformed id is answered as a missing one, HighLevel's 400), published here.
+InvoiceIdPath = Annotated[
+    str,
+    WithJsonSchema({"type": "string", "pattern": PUBLIC_ID_PATTERN}),
+    Path(alias="invoiceId", max_length=64, description="The invoice's public_id."),
+]
 # HighLevel status -> the service's statuses it covers (SPEC 6). `payment_processing` has no
 # counterpart here, so it matches nothing.
 STATUS_FILTER: dict[str, list[str]] = {
@@ -108,8 +114,8 @@ async def list_invoices(
     context: ReadContext,
     alt_id: AltIdQuery,
     alt_type: AltTypeQuery,
-    limit: Annotated[int, Query(ge=1)],
-    offset: Annotated[int, Query(ge=0, le=10**9)],
+    limit: Annotated[int, PlainInteger(minimum=1, maximum=MAX_ID), Query()],
+    offset: Annotated[int, PlainInteger(minimum=0, maximum=10**9), Query()],
     status: StatusQuery = None,
     start_at: Annotated[CalendarDate | None, Query(alias="startAt")] = None,
     end_at: Annotated[CalendarDate | None, Query(alias="endAt")] = None,

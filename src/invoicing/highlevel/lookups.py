@@ -10,6 +10,7 @@ from sqlalchemy import RowMapping
 
 from invoicing.core.context import TenantContext
 from invoicing.core.errors import Forbidden, Unprocessable
+from invoicing.core.ids import is_public_id
 from invoicing.core.wire_types import WHITESPACE
 from invoicing.customers.repository import CustomerRepository
 from invoicing.customers.schemas import CustomerCreate
@@ -20,9 +21,6 @@ from invoicing.invoices.lifecycle import InvoiceNotFound
 from invoicing.invoices.repository import InvoiceRepository
 from invoicing.tenants.repository import TenantRepository
 
-# Every public_id is 24 lowercase hex characters (SPEC 2); anything else names nothing and is
-# answered without a query.
-_PUBLIC_ID = re.compile(r"[0-9a-f]{24}")
 _BLANKS = re.compile(f"[{WHITESPACE}]+")
 
 
@@ -31,7 +29,9 @@ class LocationForbidden(Forbidden):
 
 
 def well_formed(public_id: str) -> bool:
-    return _PUBLIC_ID.fullmatch(public_id) is not None
+    # Every public_id is 24 lowercase hex characters (SPEC 2); anything else names nothing and is
+    # answered without a query.
+    return is_public_id(public_id)
 
 
 async def location_of(context: TenantContext, alt_id: str) -> RowMapping:

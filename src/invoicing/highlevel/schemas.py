@@ -25,6 +25,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from invoicing.core.ids import PUBLIC_ID_PATTERN
 from invoicing.core.schemas import Input
 from invoicing.core.wire_types import SOME_TEXT, CalendarDate, Flag
 from invoicing.currencies.schemas import CurrencyCode
@@ -45,10 +46,8 @@ def _false(value: bool) -> bool:
 
 Never = Annotated[bool, Strict(), AfterValidator(_false), WithJsonSchema({"const": False})]
 """A flag for a feature this service does not have: only `false` (or leaving it out) is accepted."""
-# A public_id (SPEC 2). Matched as JSON Schema tools match patterns (`$` admits one final
-# newline), so that newline is dropped rather than refused.
-PUBLIC_ID_PATTERN = r"^[0-9a-f]{24}$"
-PublicId = Annotated[str, StringConstraints(pattern=PUBLIC_ID_PATTERN), AfterValidator(lambda value: value[:24])]
+# A public_id (SPEC 2), exactly: its pattern refuses the final newline `$` alone would admit.
+PublicId = Annotated[str, StringConstraints(pattern=PUBLIC_ID_PATTERN)]
 # The Version header values HighLevel's API accepts (SPEC 6); the official SDK sends `v3`.
 ACCEPTED_VERSIONS = frozenset({"2021-04-15", "2021-07-28", "2023-02-21", "v3"})
 # `status` filter of the list: HighLevel's statuses, comma-separated, blanks around each allowed.

@@ -9,6 +9,7 @@ from sqlalchemy import RowMapping
 from invoicing.core.clock import utc_now
 from invoicing.core.context import TenantContext
 from invoicing.core.errors import Unprocessable
+from invoicing.core.render import money_text
 from invoicing.currencies.catalog import Currency, find_currency
 from invoicing.invoices.lifecycle import Action, amount_due
 from invoicing.invoices.money import round_money
@@ -79,6 +80,10 @@ async def _pay(
     reference: str | None,
 ) -> RecordedPayment:
     now = utc_now()
+    # Already whole minor units (checked, or the amount due): this writes them as shown, `100.00`
+    # where the request said `1e2`, so the row, the event and the answer agree.
+    quantum = invoice_currency(locked.row.invoice).quantum
+    amount = round_money(amount, quantum)
     paid = locked.facts.amount_paid + amount
     after = replace(locked.facts, amount_paid=paid)
     payment = await PaymentRepository(context.connection, context.tenant_id).insert(
@@ -98,7 +103,7 @@ async def _pay(
         at=now,
         facts_after=after,
         values={"amount_paid": paid, "paid_at": now if fully_paid else None},
-        data={"payment_id": payment["id"], "amount": str(amount), "method": method},
+        data={"payment_id": payment["id"], "amount": money_text(amount, quantum), "method": method},
     )
     return RecordedPayment(payment=payment, invoice=view)
 
