@@ -30,15 +30,20 @@ from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 MAX_ID = 2**53 - 1
 
 
+PLAIN_DIGITS = "In plain ASCII digits: no sign, leading zero, fraction, exponent, separator, blank or line break."
+
+
 @dataclass(frozen=True, slots=True)
 class PlainInteger:
     """`Annotated[int, PlainInteger(...)]`: an integer of a path or query, where every value
     arrives as text, in plain ASCII digits from `minimum` to `maximum`.
 
     Plain digits are an integer's one spelling: `int`'s lax parsing would read `38.0`, ` 38`,
-    `+38` and `38_0` (as 380). The published schema is the integer's bounds plus the text's
-    pattern, whose `(?!\\n)` refuses the one final newline `$` admits under `re.search`
-    (ECMA-262's `$` never admits it), so it means the same to every reader of the document.
+    `+38` and `38_0` (as 380). The published schema is `integer` with the bounds, which as a
+    parameter's text is exactly those digits (schema-driven clients and schemathesis send
+    `2`, never `2.0`, `+2` or `02`). A `pattern` is not added: JSON Schema ignores it on an
+    integer, and negative-data generators keep it when they retype the value as a string, where
+    it would leave them nothing to send. The description says it in words.
     """
 
     minimum: int
@@ -47,6 +52,7 @@ class PlainInteger:
     @property
     def text_pattern(self) -> str:
         # No sign, separator or leading zero (`0` itself aside); never more digits than `maximum` has.
+        # `(?!\n)`: `$` admits one final newline under `re.search`.
         return f"^(0|[1-9][0-9]{{0,{len(str(self.maximum)) - 1}}})(?!\\n)$"
 
     def from_text(self, value: Any) -> Any:
@@ -61,7 +67,7 @@ class PlainInteger:
         return core_schema.no_info_before_validator_function(self.from_text, integer)
 
     def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
-        return {"type": "integer", "minimum": self.minimum, "maximum": self.maximum, "pattern": self.text_pattern}
+        return {"type": "integer", "minimum": self.minimum, "maximum": self.maximum, "description": PLAIN_DIGITS}
 
 
 PositiveId = Annotated[int, PlainInteger(minimum=1, maximum=MAX_ID)]

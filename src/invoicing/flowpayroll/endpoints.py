@@ -7,7 +7,6 @@ from pydantic import WithJsonSchema
 
 from invoicing.core.context import TenantContext
 from invoicing.core.errors import Unprocessable
-from invoicing.core.ids import PUBLIC_ID_PATTERN
 from invoicing.core.pagination import CURSOR_PATTERN, cut_page, decode_cursor
 from invoicing.core.routing import api_router
 from invoicing.core.wire_types import MAX_ID, PlainInteger
@@ -23,10 +22,8 @@ from invoicing.invoices.transitions import InvoiceView
 
 router = api_router(tags=["invoices"])
 
-# Checked by lookups (a malformed id is answered as a missing one, 404), published here.
-PUBLIC_ID = WithJsonSchema({"type": "string", "pattern": PUBLIC_ID_PATTERN})
-ClientId = Annotated[str, PUBLIC_ID, Path(alias="clientId", max_length=64, description="The client's (customer's) id.")]
-InvoiceId = Annotated[str, PUBLIC_ID, Path(alias="invoiceId", max_length=64, description="The invoice's id.")]
+ClientId = Annotated[str, Path(alias="clientId", max_length=64, description="The client's (customer's) id.")]
+InvoiceId = Annotated[str, Path(alias="invoiceId", max_length=64, description="The invoice's id.")]
 # Checked by after_token (400 `invalid_pagination_token`), published here.
 PaginationToken = Annotated[
     str | None,
