@@ -118,7 +118,9 @@ class Dialect:
     prefix: str
     headers: dict[str, str]
     base_values: dict[str, str]  # parameter name -> a value naming the real invoice (or its customer)
-    body: Any  # sent with every request that takes one: valid for each of them, so only the id is wrong
+    # Sent with every request that takes one. The dialects' refusals cannot name the parameter, so
+    # theirs is valid for every operation: only the id can be wrong.
+    body: Any
     tenant: Tenant
     shown: tuple[str, ...]  # what the invoice shows and no request sends: it is in an answer only if found
     refusal: Callable[[Parameter, httpx.Response], None]
