@@ -9,6 +9,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from invoicing import __version__
 from invoicing.auth.endpoints import router as oauth_router
+from invoicing.clients.endpoints import router as clients_router
 from invoicing.config import Settings, get_settings
 from invoicing.core.db import APP_ROLE, check_app_role, create_engine
 from invoicing.core.openapi import install_openapi
@@ -40,6 +41,7 @@ PRIMARY_API_ROUTERS = (
     invoices_router,
     invoice_actions_router,
     payments_router,
+    clients_router,
 )
 
 

@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, unquote
 
 from fastapi import APIRouter, Request
 
-from invoicing.auth.scopes import SCOPE_PATTERN, parse_scopes
+from invoicing.auth.scopes import SCOPE_PATTERN, parse_requested_scope
 from invoicing.auth.service import InvalidClient, InvalidScope, exchange_client_credentials
 from invoicing.core.db import transaction
 from invoicing.core.responses import JsonResponse
@@ -114,7 +114,7 @@ async def issue_token(request: Request) -> JsonResponse:
     if not client_id or not client_secret or "\x00" in client_id + client_secret:
         return oauth_error(401, "invalid_client", "Client credentials are required.", basic=basic is not None)
     try:
-        requested = parse_scopes(form["scope"]) if form.get("scope") else None
+        requested = parse_requested_scope(form.get("scope"))
     except ValueError as error:
         return oauth_error(400, "invalid_scope", str(error))
     try:

@@ -125,16 +125,21 @@ async def exchange_client_credentials(
     ttl_seconds: int,
 ) -> IssuedToken:
     """RFC 6749 section 4.4: a short-lived token for a client that proves its secret."""
-    client = await CredentialRepository(connection).client_by_client_id(client_id)
-    if client is None or client["revoked_at"] is not None:
+    repository = CredentialRepository(connection)
+    client = await repository.client_by_client_id(client_id)
+    if client is None:
         raise InvalidClient("Client authentication failed.")
-    if not _constant_time_equal(client["secret_hash"], secrets.digest(client_secret)):
+    await set_tenant(connection, client["tenant_id"])  # the client names its tenant; the token is written there
+    # Checked on the locked row, not the lookup's: a concurrent revoke or rotation decides first or waits.
+    locked = await repository.client_locked_for_minting(tenant_id=client["tenant_id"], client_pk=client["id"])
+    if locked is None or locked["revoked_at"] is not None:
+        raise InvalidClient("Client authentication failed.")
+    if not _constant_time_equal(locked["secret_hash"], secrets.digest(client_secret)):
         raise InvalidClient("Client authentication failed.")
     granted = tuple(client["scopes"].split())
     scopes = requested_scopes if requested_scopes is not None else granted
     if not set(scopes) <= set(granted):
         raise InvalidScope("The requested scope exceeds what the client was granted.")
-    await set_tenant(connection, client["tenant_id"])  # the client names its tenant; the token is written there
     return await create_token(
         connection,
         tenant_id=client["tenant_id"],
