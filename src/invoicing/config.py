@@ -32,6 +32,13 @@ class Settings(BaseSettings):
     default_page_size: int = Field(default=50, ge=1)
     max_page_size: int = Field(default=200, ge=1)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Ceilings well below orjson's 255 levels, and the size HighLevel reads guard (highlevel.mapping).
+    max_json_depth: int = Field(
+        default=32, ge=8, le=64, description="How deeply a JSON body may nest objects and arrays (the body is 1)."
+    )
+    max_free_form_bytes: int = Field(
+        default=16_384, ge=1024, le=65_536, description="Serialized size of each free-form JSON field (HighLevel)."
+    )
     idempotency_key_ttl_seconds: int = Field(default=24 * 3600, ge=60)
     rate_limit_per_second: float = Field(default=300, ge=0, description="Per token and worker; 0 turns it off.")
     rate_limit_burst: int = Field(default=600, ge=1)

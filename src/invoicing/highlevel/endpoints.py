@@ -22,6 +22,7 @@ from invoicing.highlevel.mapping import (
     details_of,
     details_text,
     lines_of,
+    refuse_oversized,
     service_input,
     stored_discount,
     updated_details,
@@ -82,8 +83,9 @@ async def _save_details(context: TenantContext, invoice_id: int, details: dict[s
 
 @router.post("/invoices/", summary="Create Invoice", response_model=InvoiceOut, responses=ERRORS)
 @router.post("/invoices", include_in_schema=False)
-async def create_invoice(body: CreateInvoice, context: WriteContext) -> HighLevelResponse:
+async def create_invoice(request: Request, body: CreateInvoice, context: WriteContext) -> HighLevelResponse:
     location = await lookups.location_of(context, body.alt_id)
+    refuse_oversized(body.free_form(), _free_form_bytes(request))
     customer_id = await lookups.customer_for_contact(context, body.contact_details)
     draft = service_input(
         InvoiceCreate,
@@ -153,9 +155,10 @@ async def get_invoice(
 
 @router.put("/invoices/{invoiceId}", summary="Update invoice", response_model=InvoiceOut, responses=ERRORS)
 async def update_invoice(
-    invoice_public_id: InvoiceIdPath, body: UpdateInvoice, context: WriteContext
+    request: Request, invoice_public_id: InvoiceIdPath, body: UpdateInvoice, context: WriteContext
 ) -> HighLevelResponse:
     location = await lookups.location_of(context, body.alt_id)
+    refuse_oversized(body.free_form(), _free_form_bytes(request))
     invoice_id = await lookups.invoice_id_of(context, invoice_public_id)
     discount = body.discount or stored_discount(details_of((await service.get_invoice(context, invoice_id)).invoice))
     changes: dict[str, Any] = {
@@ -210,11 +213,13 @@ async def send_invoice(invoice_public_id: InvoiceIdPath, body: SendInvoice, cont
     responses=ERRORS,
 )
 async def record_invoice_payment(
+    request: Request,
     invoice_public_id: InvoiceIdPath,
     body: RecordPayment,
     context: WriteContext,
 ) -> HighLevelResponse:
     location = await lookups.location_of(context, body.alt_id)
+    refuse_oversized(body.free_form(), _free_form_bytes(request))
     invoice_id = await lookups.invoice_id_of(context, invoice_public_id)
     if body.amount is None:  # HighLevel: no amount pays what is due (RecordPayment checked the rest)
         recorded = await pay_in_full(
@@ -249,6 +254,10 @@ async def _contact_filter(context: TenantContext, contact_id: str | None) -> int
         return None
     # An unknown contact has no invoices: filter on an id no customer has, rather than on none.
     return await lookups.customer_id_of(context, contact_id) or 0
+
+
+def _free_form_bytes(request: Request) -> int:
+    return int(request.app.state.settings.max_free_form_bytes)
 
 
 def _check_limit(request: Request, limit: int) -> None:

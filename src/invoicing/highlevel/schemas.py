@@ -57,6 +57,10 @@ _ONE_STATUS = f" *({'|'.join(STATUS_NAMES)})? *"
 STATUS_LIST_PATTERN = f"^{_ONE_STATUS}(,{_ONE_STATUS})*$"
 STATUS_LIST = re.compile(STATUS_LIST_PATTERN)
 ZERO_PATTERN = r"^0(\.0{1,4})?$"
+# Free-form JSON (clients' own objects, kept as sent): members published here; depth, text and
+# numbers bounded for every body (core.json_input); size per field by `max_free_form_bytes`.
+MAX_FREE_FORM_MEMBERS = 100
+FreeFormObject = Annotated[dict[str, Any], Field(max_length=MAX_FREE_FORM_MEMBERS)]
 
 
 def _date_time_text(value: object) -> object:
@@ -107,8 +111,11 @@ class ContactDetails(HighLevelInput):
     email: Email | Literal[""]
     company_name: Text200 | None = None
     address: Address | None = None
-    additional_emails: list[dict[str, Any]] | None = Field(default=None, max_length=20)
-    custom_fields: list[Any] | None = Field(default=None, max_length=100)
+    additional_emails: list[FreeFormObject] | None = Field(default=None, max_length=20)
+    custom_fields: list[Any] | None = Field(default=None, max_length=MAX_FREE_FORM_MEMBERS)
+
+    def free_form(self, at: str) -> dict[str, Any]:
+        return {f"{at}.additionalEmails": self.additional_emails, f"{at}.customFields": self.custom_fields}
 
 
 class ItemTax(HighLevelInput):
@@ -183,23 +190,36 @@ class InvoiceDocument(Located):
 
 
 class CreateInvoice(InvoiceDocument):
-    business_details: dict[str, Any]
+    business_details: FreeFormObject
     items: list[InvoiceItem] = Field(max_length=MAX_LINES)
     discount: DiscountIn
     contact_details: ContactDetails
-    sent_to: dict[str, Any]
+    sent_to: FreeFormObject
     live_mode: Flag
+
+    def free_form(self) -> dict[str, Any]:
+        """Every free-form field, by its name in the body."""
+        return {
+            "businessDetails": self.business_details,
+            "sentTo": self.sent_to,
+            **self.contact_details.free_form("contactDetails"),
+        }
 
 
 class UpdateInvoice(InvoiceDocument):
     due_date: CalendarDate  # required on update (UpdateInvoiceDto)
     description: Notes | None = None
-    business_details: dict[str, Any] | None = None
+    business_details: FreeFormObject | None = None
     contact_id: Annotated[str, StringConstraints(max_length=64)] | None = None
     contact_details: ContactDetails | None = None
     discount: DiscountIn | None = None
     invoice_items: list[InvoiceItem] = Field(max_length=MAX_LINES)
     live_mode: Flag | None = None
+
+    def free_form(self) -> dict[str, Any]:
+        """Every free-form field, by its name in the body."""
+        contact = self.contact_details.free_form("contactDetails") if self.contact_details else {}
+        return {"businessDetails": self.business_details, **contact}
 
 
 class VoidInvoice(Located):
@@ -216,6 +236,10 @@ class RecordPayment(Located):
     mode: PaymentMethod
     amount: PaymentAmount | None = None
     notes: Text200 | None = None
-    card: dict[str, Any] | None = None
-    cheque: dict[str, Any] | None = None
+    card: FreeFormObject | None = None  # accepted as HighLevel's DTO has them; not kept
+    cheque: FreeFormObject | None = None
     fulfilled_at: Moment | None = None
+
+    def free_form(self) -> dict[str, Any]:
+        """Every free-form field, by its name in the body."""
+        return {"card": self.card, "cheque": self.cheque}
