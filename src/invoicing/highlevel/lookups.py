@@ -69,6 +69,8 @@ async def existing_customer_id(context: TenantContext, contact_id: str) -> int:
 async def customer_for_contact(context: TenantContext, contact: ContactDetails) -> int:
     """The customer `contact.id` names; an unknown id of the right form creates it from the details.
 
+    The id of a deleted customer is refused (422 `customer_deleted`).
+
     A known customer is used as stored: the details sent do not rewrite it (the primary API edits customers).
     """
     if not well_formed(contact.id):
@@ -76,6 +78,11 @@ async def customer_for_contact(context: TenantContext, contact: ContactDetails) 
     found = await customer_id_of(context, contact.id)
     if found is not None:
         return found
+    # A deleted contact's id is neither brought back (its deletion would silently be undone)
+    # nor reused for a new customer (its old invoices would seem to belong to the new one).
+    if await CustomerRepository(context.connection, context.tenant_id).public_id_retired(contact.id):
+        message = "contactDetails.id names a deleted contact; send a new id to create the contact again."
+        raise Unprocessable.field("contactDetails.id", message, code="customer_deleted")
     created = await create_customer(
         context.connection, tenant_id=context.tenant_id, data=_customer_fields(contact), public_id=contact.id
     )
