@@ -10,7 +10,7 @@ from sqlalchemy import RowMapping
 
 from invoicing.core.context import TenantContext
 from invoicing.core.errors import Forbidden, Unprocessable
-from invoicing.core.wire_types import WHITESPACE
+from invoicing.core.wire_types import UNICODE_SPACES, VISIBLE_NAME, WHITESPACE
 from invoicing.customers.repository import CustomerRepository
 from invoicing.customers.schemas import CustomerCreate
 from invoicing.customers.service import create_customer
@@ -23,7 +23,8 @@ from invoicing.tenants.repository import TenantRepository
 # Every public_id is 24 lowercase hex characters (SPEC 2); anything else names nothing and is
 # answered without a query.
 _PUBLIC_ID = re.compile(r"[0-9a-f]{24}")
-_BLANKS = re.compile(f"[{WHITESPACE}]+")
+# Every Unicode space, so a contact named "Ada\u3000Lovelace" splits as "Ada Lovelace" does.
+_BLANKS = re.compile(f"[{WHITESPACE}{UNICODE_SPACES}]+")
 
 
 class LocationForbidden(Forbidden):
@@ -90,8 +91,9 @@ async def customer_for_contact(context: TenantContext, contact: ContactDetails) 
 
 
 def _customer_fields(contact: ContactDetails) -> CustomerCreate:
-    # Split at the first run of blanks; the name has a character other than a blank (its pattern).
-    first, *rest = [part for part in _BLANKS.split(contact.name) if part]
+    # Split at the first run of blanks, keeping the parts with a visible character: the name has
+    # one (its pattern), so `first` exists, and every part is a valid name of its own.
+    first, *rest = [part for part in _BLANKS.split(contact.name) if re.search(VISIBLE_NAME, part)]
     return service_input(
         CustomerCreate,
         "contactDetails",

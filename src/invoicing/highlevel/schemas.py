@@ -7,14 +7,12 @@ services' inputs without a second round of refusals.
 """
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
-    BeforeValidator,
     ConfigDict,
     Field,
     Strict,
@@ -26,7 +24,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from invoicing.core.schemas import Input
-from invoicing.core.wire_types import SOME_TEXT, CalendarDate, Flag
+from invoicing.core.wire_types import BusinessMoment, CalendarDate, Flag, VisibleName
 from invoicing.currencies.schemas import CurrencyCode
 from invoicing.customers.schemas import Email
 from invoicing.invoices.schemas import MAX_LINES, Percent, Quantity, UnitPrice
@@ -59,24 +57,6 @@ STATUS_LIST = re.compile(STATUS_LIST_PATTERN)
 ZERO_PATTERN = r"^0(\.0{1,4})?$"
 
 
-def _date_time_text(value: object) -> object:
-    # RFC 3339 text only: lax parsing would also read a bare number as a Unix time.
-    if not isinstance(value, str):
-        raise ValueError("must be a date-time such as 2026-01-31T09:30:00Z")
-    return value
-
-
-def _in_utc(moment: datetime) -> datetime:
-    # Stored in UTC: a moment that falls outside years 1-9999 there cannot be kept.
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("fulfilledAt is out of range once converted to UTC") from None
-
-
-Moment = Annotated[AwareDatetime, BeforeValidator(_date_time_text), AfterValidator(_in_utc)]
-
-
 class HighLevelInput(Input):
     """Text kept as sent, NUL refused, patterns matched as the document's readers match them
     (core.schemas.Input); but unknown fields are ignored, and names are HighLevel's camelCase."""
@@ -102,10 +82,10 @@ class ContactDetails(HighLevelInput):
     """Names the customer: `id` is its public_id; an unknown id of that form creates it from these details."""
 
     id: PublicId
-    name: Annotated[str, StringConstraints(min_length=1, max_length=201, pattern=SOME_TEXT)]
+    name: Annotated[str, VisibleName(201)]
     phone_no: Annotated[str, StringConstraints(max_length=32)]
     email: Email | Literal[""]
-    company_name: Text200 | None = None
+    company_name: Annotated[str, VisibleName(200, optional=True)] | None = None
     address: Address | None = None
     additional_emails: list[dict[str, Any]] | None = Field(default=None, max_length=20)
     custom_fields: list[Any] | None = Field(default=None, max_length=100)
@@ -113,7 +93,7 @@ class ContactDetails(HighLevelInput):
 
 class ItemTax(HighLevelInput):
     id: Annotated[str, StringConstraints(max_length=64)] = Field(alias="_id")
-    name: Text200
+    name: Annotated[str, VisibleName(200, optional=True)]
     rate: Percent
     calculation: Literal["exclusive"] | None = None
     description: Text200 | None = None
@@ -121,7 +101,7 @@ class ItemTax(HighLevelInput):
 
 
 class InvoiceItem(HighLevelInput):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=SOME_TEXT)]
+    name: Annotated[str, VisibleName(500)]
     description: Notes | None = None
     product_id: Annotated[str, StringConstraints(max_length=64)] | None = None
     price_id: Annotated[str, StringConstraints(max_length=64)] | None = None
@@ -165,7 +145,7 @@ DiscountIn = Annotated[Discount, WithJsonSchema(_discount_schema())]
 class InvoiceDocument(Located):
     """What create and update share: the document's fields."""
 
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    name: Annotated[str, VisibleName(200)]
     title: Text200 | None = None
     currency: CurrencyCode
     terms_notes: Notes | None = None
@@ -218,4 +198,4 @@ class RecordPayment(Located):
     notes: Text200 | None = None
     card: dict[str, Any] | None = None
     cheque: dict[str, Any] | None = None
-    fulfilled_at: Moment | None = None
+    fulfilled_at: BusinessMoment | None = None
