@@ -1,8 +1,8 @@
 """Finding 5 of issue 10: one default series per tenant, held by the database, on both databases."""
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import insert, select
@@ -78,7 +78,7 @@ async def test_the_database_refuses_a_second_default_written_behind_the_service_
 
 
 @pytest.fixture
-async def database_at_0005(backend: str, tmp_path: object) -> AsyncIterator[str]:
+async def database_at_0005(backend: str, tmp_path: Path) -> AsyncIterator[str]:
     """A scratch database migrated only up to 0005, before the index existed."""
     if backend == "sqlite":
         url = f"sqlite:///{tmp_path}/before_0006.db"
@@ -92,7 +92,6 @@ async def database_at_0005(backend: str, tmp_path: object) -> AsyncIterator[str]
         await upgrade_async(url, "0005")
         yield url
     finally:
-        await asyncio.sleep(0)
         await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
