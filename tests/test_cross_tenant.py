@@ -89,6 +89,7 @@ class Call:
 #       (Call(json=lambda ids: {"id": ids["payment_id"]}, ids=("payment_id",), own=("invoice_id",)),),
 CALLS: dict[tuple[str, str], tuple[Call, ...]] = {
     ("PATCH", "/api/v1/customers/{customer_id}"): (Call(json=lambda ids: {"job": "x"}),),
+    ("DELETE", "/api/v1/customers/{customer_id}"): (Call(),),
     ("PATCH", "/api/v1/invoices/{invoice_id}"): (
         Call(json=lambda ids: {"notes": "x"}),
         Call(

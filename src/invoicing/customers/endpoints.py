@@ -79,3 +79,14 @@ async def update_customer(customer_id: PositiveId, body: CustomerUpdate, context
         context.connection, tenant_id=context.tenant_id, customer_id=customer_id, data=body
     )
     return JsonResponse(envelope(customer_resource(row)))
+
+
+@router.delete(
+    "/{customer_id}",
+    summary="Delete a customer (soft: its invoices keep the details frozen on them)",
+    response_model=Envelope[CustomerResource],
+    responses=problem_responses(*UNSAFE, 404),
+)
+async def delete_customer(customer_id: PositiveId, context: WriteContext) -> JsonResponse:
+    row = await service.delete_customer(context.connection, tenant_id=context.tenant_id, customer_id=customer_id)
+    return JsonResponse(envelope(customer_resource(row)))

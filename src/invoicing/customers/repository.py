@@ -29,6 +29,13 @@ class CustomerRepository(TenantScopedRepository):
         statement = self.select_from_table().where(customers.c.public_id == public_id, customers.c.deleted_at.is_(None))
         return await fetch_optional(self.connection, statement)
 
+    async def public_id_retired(self, public_id: str) -> bool:
+        """Whether `public_id` belonged to a customer since deleted (it is never given out again)."""
+        statement = self.select_from_table(customers.c.id).where(
+            customers.c.public_id == public_id, customers.c.deleted_at.is_not(None)
+        )
+        return await fetch_optional(self.connection, statement) is not None
+
     async def update(self, customer_id: int, **values: Any) -> RowMapping | None:
         statement = (
             self.update_table()

@@ -68,6 +68,19 @@ async def update_customer(
     return updated
 
 
+async def delete_customer(connection: AsyncConnection, *, tenant_id: int, customer_id: int) -> RowMapping:
+    """Soft delete: sets `deleted_at`, and from then on the customer answers as missing.
+
+    Invoices keep the receiver details frozen on them; drafts that still name the customer can
+    no longer be issued (422 `customer_deleted`). Pre: the customer exists and is not deleted.
+    """
+    now = utc_now()
+    deleted = await CustomerRepository(connection, tenant_id).update(customer_id, deleted_at=now, updated_at=now)
+    if deleted is None:
+        raise CustomerNotFound("Customer not found.")
+    return deleted
+
+
 async def list_customers(
     connection: AsyncConnection, *, tenant_id: int, search: str | None, after_id: int | None, limit: int
 ) -> list[RowMapping]:

@@ -14,7 +14,7 @@ from invoicing.core.errors import Unprocessable
 from invoicing.core.paging_params import NO_NUL
 from invoicing.core.repository import Record
 from invoicing.core.routing import api_router
-from invoicing.core.wire_types import CalendarDate
+from invoicing.core.wire_types import FilterDate
 from invoicing.highlevel import lookups
 from invoicing.highlevel.dependencies import ReadContext, WriteContext
 from invoicing.highlevel.mapping import (
@@ -113,8 +113,8 @@ async def list_invoices(
     limit: Annotated[int, Query(ge=1)],
     offset: Annotated[int, Query(ge=0, le=10**9)],
     status: StatusQuery = None,
-    start_at: Annotated[CalendarDate | None, Query(alias="startAt")] = None,
-    end_at: Annotated[CalendarDate | None, Query(alias="endAt")] = None,
+    start_at: Annotated[FilterDate | None, Query(alias="startAt")] = None,
+    end_at: Annotated[FilterDate | None, Query(alias="endAt")] = None,
     search: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
     contact_id: Annotated[str | None, Query(alias="contactId", max_length=64)] = None,
     sort_field: Annotated[Literal["issueDate"] | None, Query(alias="sortField")] = None,

@@ -7,14 +7,12 @@ services' inputs without a second round of refusals.
 """
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
-    BeforeValidator,
     ConfigDict,
     Field,
     Strict,
@@ -26,7 +24,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from invoicing.core.schemas import Input
-from invoicing.core.wire_types import SOME_TEXT, CalendarDate, Flag
+from invoicing.core.wire_types import BusinessMoment, CalendarDate, Flag, VisibleName
 from invoicing.currencies.schemas import CurrencyCode
 from invoicing.customers.schemas import Email
 from invoicing.invoices.schemas import MAX_LINES, Percent, Quantity, UnitPrice
@@ -63,24 +61,6 @@ MAX_FREE_FORM_MEMBERS = 100
 FreeFormObject = Annotated[dict[str, Any], Field(max_length=MAX_FREE_FORM_MEMBERS)]
 
 
-def _date_time_text(value: object) -> object:
-    # RFC 3339 text only: lax parsing would also read a bare number as a Unix time.
-    if not isinstance(value, str):
-        raise ValueError("must be a date-time such as 2026-01-31T09:30:00Z")
-    return value
-
-
-def _in_utc(moment: datetime) -> datetime:
-    # Stored in UTC: a moment that falls outside years 1-9999 there cannot be kept.
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("fulfilledAt is out of range once converted to UTC") from None
-
-
-Moment = Annotated[AwareDatetime, BeforeValidator(_date_time_text), AfterValidator(_in_utc)]
-
-
 class HighLevelInput(Input):
     """Text kept as sent, NUL refused, patterns matched as the document's readers match them
     (core.schemas.Input); but unknown fields are ignored, and names are HighLevel's camelCase."""
@@ -106,10 +86,10 @@ class ContactDetails(HighLevelInput):
     """Names the customer: `id` is its public_id; an unknown id of that form creates it from these details."""
 
     id: PublicId
-    name: Annotated[str, StringConstraints(min_length=1, max_length=201, pattern=SOME_TEXT)]
+    name: Annotated[str, VisibleName(201)]
     phone_no: Annotated[str, StringConstraints(max_length=32)]
     email: Email | Literal[""]
-    company_name: Text200 | None = None
+    company_name: Annotated[str, VisibleName(200, optional=True)] | None = None
     address: Address | None = None
     additional_emails: list[FreeFormObject] | None = Field(default=None, max_length=20)
     custom_fields: list[Any] | None = Field(default=None, max_length=MAX_FREE_FORM_MEMBERS)
@@ -120,7 +100,7 @@ class ContactDetails(HighLevelInput):
 
 class ItemTax(HighLevelInput):
     id: Annotated[str, StringConstraints(max_length=64)] = Field(alias="_id")
-    name: Text200
+    name: Annotated[str, VisibleName(200, optional=True)]
     rate: Percent
     calculation: Literal["exclusive"] | None = None
     description: Text200 | None = None
@@ -128,7 +108,7 @@ class ItemTax(HighLevelInput):
 
 
 class InvoiceItem(HighLevelInput):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=SOME_TEXT)]
+    name: Annotated[str, VisibleName(500)]
     description: Notes | None = None
     product_id: Annotated[str, StringConstraints(max_length=64)] | None = None
     price_id: Annotated[str, StringConstraints(max_length=64)] | None = None
@@ -172,7 +152,7 @@ DiscountIn = Annotated[Discount, WithJsonSchema(_discount_schema())]
 class InvoiceDocument(Located):
     """What create and update share: the document's fields."""
 
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    name: Annotated[str, VisibleName(200)]
     title: Text200 | None = None
     currency: CurrencyCode
     terms_notes: Notes | None = None
@@ -238,7 +218,7 @@ class RecordPayment(Located):
     notes: Text200 | None = None
     card: FreeFormObject | None = None  # accepted as HighLevel's DTO has them; not kept
     cheque: FreeFormObject | None = None
-    fulfilled_at: Moment | None = None
+    fulfilled_at: BusinessMoment | None = None
 
     def free_form(self) -> dict[str, Any]:
         """Every free-form field, by its name in the body."""

@@ -21,7 +21,7 @@ from invoicing.core.schemas import (
     PositiveId,
     problem_responses,
 )
-from invoicing.core.wire_types import CalendarDate
+from invoicing.core.wire_types import FilterDate
 from invoicing.events.representation import event_resource
 from invoicing.invoices import service
 from invoicing.invoices.lifecycle import Status
@@ -81,8 +81,8 @@ async def list_invoices(
     archived: Annotated[
         str, Query(pattern="^(true|false|any)$", description="Archived invoices are hidden unless asked for.")
     ] = "false",
-    issue_date_from: Annotated[CalendarDate | None, Query()] = None,
-    issue_date_to: Annotated[CalendarDate | None, Query()] = None,
+    issue_date_from: Annotated[FilterDate | None, Query()] = None,
+    issue_date_to: Annotated[FilterDate | None, Query()] = None,
     q: Annotated[
         str | None, Query(max_length=200, pattern=NO_NUL, description="Matches number, receiver name or notes.")
     ] = None,

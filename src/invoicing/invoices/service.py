@@ -129,7 +129,8 @@ async def issue_invoice(context: TenantContext, invoice_id: int) -> InvoiceView:
 async def issuing_values(context: TenantContext, locked: Locked, *, at: datetime) -> dict[str, Any]:
     """What issuing a locked draft writes: its number, issue date and receiver snapshot.
 
-    Raises Unprocessable (`invoice_incomplete`) without a customer or lines.
+    Raises Unprocessable: `customer_deleted` if its customer was deleted, `invoice_incomplete`
+    without a customer or lines.
     """
     await _refuse_incomplete(locked)
     invoice = locked.invoice
@@ -188,7 +189,11 @@ async def list_events(context: TenantContext, invoice_id: int) -> list[RowMappin
 
 async def _refuse_incomplete(locked: Locked) -> None:
     errors: dict[str, list[str]] = {}
-    if locked.row.customer is None:
+    customer = locked.row.customer
+    if customer is not None and customer["deleted_at"] is not None:
+        message = "The invoice's customer has been deleted; name another customer to issue it."
+        raise Unprocessable.field("customer_id", message, code="customer_deleted")
+    if customer is None:
         errors["customer_id"] = ["An invoice needs a customer to be issued."]
     if await locked.repository.count_lines(locked.invoice["id"]) == 0:
         errors["lines"] = ["An invoice needs at least one line to be issued."]
