@@ -1,11 +1,11 @@
 from datetime import datetime
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field
 
 from invoicing.auth.scopes import ALL_SCOPES, DEFAULT_SCOPES
 from invoicing.core.schemas import Input
-from invoicing.core.wire_types import SOME_TEXT
+from invoicing.core.wire_types import VisibleName
 
 # Spelt out for the type checker; kept equal to auth.scopes' one list.
 Scope = Literal["invoices:read", "invoices:write", "clients:manage"]
@@ -18,7 +18,7 @@ def _default_scopes() -> list[Scope]:
 
 
 class ClientCreate(Input):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=SOME_TEXT)] = Field(
+    name: Annotated[str, VisibleName(200)] = Field(
         examples=["Accounting sync"]
     )
     scopes: Annotated[list[Scope], Field(min_length=1, max_length=len(ALL_SCOPES))] = Field(
