@@ -73,8 +73,10 @@ def migrate(as_json: bool) -> None:
 @click.option("--workers", type=int, default=None, help="Worker processes. Default: WORKERS or 1.")
 @json_option
 def serve(host: str | None, port: int | None, workers: int | None, as_json: bool) -> None:
-    """Serve the HTTP API (production mode: uvloop, httptools, no reload)."""
+    """Serve the HTTP API (production mode: uvloop, httptools with a bounded request head, no reload)."""
     import uvicorn
+
+    from invoicing.core.http_protocol import BoundedHttpToolsProtocol
 
     settings = get_settings()
     host, port, workers = host or settings.host, port or settings.port, workers or settings.workers
@@ -87,7 +89,8 @@ def serve(host: str | None, port: int | None, workers: int | None, as_json: bool
         port=port,
         workers=workers,
         loop="uvloop",
-        http="httptools",
+        http=BoundedHttpToolsProtocol,
+        server_header=False,  # no banner naming the server and inviting its known bugs
         access_log=False,
         log_level="info",
     )

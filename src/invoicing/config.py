@@ -40,8 +40,15 @@ class Settings(BaseSettings):
         default=16_384, ge=1024, le=65_536, description="Serialized size of each free-form JSON field (HighLevel)."
     )
     idempotency_key_ttl_seconds: int = Field(default=24 * 3600, ge=60)
-    rate_limit_per_second: float = Field(default=300, ge=0, description="Per token and worker; 0 turns it off.")
+    rate_limit_per_second: float = Field(default=300, ge=0, description="Per credential and worker; 0 turns it off.")
     rate_limit_burst: int = Field(default=600, ge=1)
+    auth_failures_per_minute: float = Field(
+        default=60, ge=0, description="401 answers a client address may get, per worker; 0 turns the limit off."
+    )
+    auth_failure_burst: int = Field(default=60, ge=1)
+    max_header_bytes: int = Field(default=65_536, ge=4096, description="All request header fields together (431).")
+    max_header_count: int = Field(default=100, ge=16)
+    max_header_field_bytes: int = Field(default=8192, ge=1024, description="One header field, name and value (431).")
 
 
 @lru_cache(maxsize=1)

@@ -55,6 +55,18 @@ class InvalidScope(Forbidden):
     code = "invalid_scope"
 
 
+class InvalidToken(Unauthenticated):
+    """One answer for every token that does not authenticate: the client cannot tell an unknown
+    token from a revoked or an expired one (which would tell a thief which stolen tokens were
+    real). The `reason` is for the log only."""
+
+    code = "invalid_token"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("The access token is invalid.")
+        self.reason = reason
+
+
 async def authenticate(connection: AsyncConnection, token: str, *, bind_tenant: bool = False) -> Principal:
     """The token's principal; raises Unauthenticated when unknown, expired or revoked.
 
@@ -63,11 +75,11 @@ async def authenticate(connection: AsyncConnection, token: str, *, bind_tenant: 
     """
     stored = await CredentialRepository(connection).token_by_hash(secrets.digest(token), bind_tenant=bind_tenant)
     if stored is None:
-        raise Unauthenticated("The access token is unknown.", code="invalid_token")
+        raise InvalidToken("unknown")
     if stored.revoked_at is not None:
-        raise Unauthenticated("The access token was revoked.", code="invalid_token")
+        raise InvalidToken("revoked")
     if stored.expires_at is not None and stored.expires_at <= utc_now():
-        raise Unauthenticated("The access token has expired.", code="invalid_token")
+        raise InvalidToken("expired")
     return Principal(
         tenant_id=stored.tenant_id, token_public_id=stored.public_id, scopes=stored.scopes, client_pk=stored.client_pk
     )
