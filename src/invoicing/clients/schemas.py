@@ -18,9 +18,7 @@ def _default_scopes() -> list[Scope]:
 
 
 class ClientCreate(Input):
-    name: Annotated[str, VisibleName(200)] = Field(
-        examples=["Accounting sync"]
-    )
+    name: Annotated[str, VisibleName(200)] = Field(examples=["Accounting sync"])
     scopes: Annotated[list[Scope], Field(min_length=1, max_length=len(ALL_SCOPES))] = Field(
         default_factory=_default_scopes,
         description="What the client's tokens may do; default invoices:read and invoices:write. "
