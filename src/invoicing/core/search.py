@@ -10,18 +10,23 @@ case folding (`ß` -> `ss`, full-width letters -> ASCII), and Turkish `I`, `İ`,
 
 import unicodedata
 
-# Folded to plain `i` before case folding: `İ` would fold to `i` + combining dot above, and `ı`
-# does not fold at all.
-_TURKISH_I = str.maketrans({"\u0130": "i", "\u0131": "i"})
-_DOTTED_I = "i\u0307"  # `i` with a combining dot above, as decomposed `İ` lower-cases to
-# Case folding and NFKC feed each other (a folded letter may compose anew); a few rounds reach
-# the fixed point for every text, which keeps the key idempotent (tests/test_search_keys.py).
+# Unicode's compatibility caseless match (D145: NFKD, case folding, NFKD, case folding from NFD),
+# stored composed (NFKC). Folding from NFD matters: composing first can attach a later mark to
+# the base letter (Greek `ᾷ` in title case), which case folding then splits differently.
+# Turkish: `ı` does not fold, so it becomes `i` first; `İ` is `I` + combining dot above in NFD,
+# which folds to `i` + the dot, dropped.
+_DOTLESS_I = str.maketrans({"\u0131": "i"})
+_DOTTED_I = "i\u0307"
+# A few rounds reach the fixed point for every text, which keeps the key idempotent
+# (tests/test_search_keys.py).
 _ROUNDS = 4
 
 
 def _fold_once(text: str) -> str:
-    folded = unicodedata.normalize("NFKC", text).translate(_TURKISH_I).casefold()
-    return unicodedata.normalize("NFKC", folded.replace(_DOTTED_I, "i")).translate(_TURKISH_I)
+    decomposed = unicodedata.normalize("NFD", text).translate(_DOTLESS_I)
+    folded = unicodedata.normalize("NFKD", decomposed.casefold())
+    folded = unicodedata.normalize("NFKD", folded.casefold()).translate(_DOTLESS_I).replace(_DOTTED_I, "i")
+    return unicodedata.normalize("NFKC", folded)
 
 
 def search_key(text: str) -> str:
