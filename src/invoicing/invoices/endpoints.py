@@ -84,7 +84,12 @@ async def list_invoices(
     issue_date_from: Annotated[CalendarDate | None, Query()] = None,
     issue_date_to: Annotated[CalendarDate | None, Query()] = None,
     q: Annotated[
-        str | None, Query(max_length=200, pattern=NO_NUL, description="Matches number, receiver name or notes.")
+        str | None,
+        Query(
+            max_length=200,
+            pattern=NO_NUL,
+            description="Matches number, receiver name or notes, in any case (Turkish I/İ/ı/i alike).",
+        ),
     ] = None,
     cursor: Cursor = None,
     limit: Limit = None,
