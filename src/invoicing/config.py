@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     access_token_ttl_seconds: int = Field(default=3600, ge=60)
     default_page_size: int = Field(default=50, ge=1)
     max_page_size: int = Field(default=200, ge=1)
+    max_lines_per_page: int = Field(
+        default=1000,
+        ge=1,
+        description="Most lines a list page with `expand=lines` carries; the page ends early rather than exceed "
+        "it (its first invoice always comes, with all of its lines).",
+    )
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     # Ceilings well below orjson's 255 levels, and the size HighLevel reads guard (highlevel.mapping).
     max_json_depth: int = Field(

@@ -44,7 +44,12 @@ async def list_customers(
     request: Request,
     context: ReadContext,
     q: Annotated[
-        str | None, Query(max_length=200, pattern=NO_NUL, description="Matches name, email or tax number.")
+        str | None,
+        Query(
+            max_length=200,
+            pattern=NO_NUL,
+            description="Matches name, email or tax number, in any case (Turkish I/İ/ı/i alike).",
+        ),
     ] = None,
     cursor: Cursor = None,
     limit: Limit = None,

@@ -11,7 +11,7 @@ from pydantic import WithJsonSchema
 
 from invoicing.core.context import TenantContext
 from invoicing.core.errors import Unprocessable
-from invoicing.core.paging_params import NO_NUL
+from invoicing.core.paging_params import NO_NUL, ExpandLines, line_budget
 from invoicing.core.repository import Record
 from invoicing.core.routing import api_router
 from invoicing.core.wire_types import FilterDate
@@ -119,6 +119,7 @@ async def list_invoices(
     contact_id: Annotated[str | None, Query(alias="contactId", max_length=64)] = None,
     sort_field: Annotated[Literal["issueDate"] | None, Query(alias="sortField")] = None,
     sort_order: Annotated[Literal["ascend", "descend"], Query(alias="sortOrder")] = "descend",
+    expand: ExpandLines = None,
 ) -> HighLevelResponse:
     location = await lookups.location_of(context, alt_id)
     _check_limit(request, limit)
@@ -137,6 +138,10 @@ async def list_invoices(
         limit=limit,
         by_issue_date=sort_field == "issueDate",
         ascending=sort_order == "ascend",
+        # Without expand, `invoiceItems` is empty (GET /invoices/{invoiceId} has them); `totalSummary`
+        # is still that of all the invoice's lines.
+        lines=service.ListedLines.ALL if expand else service.ListedLines.AMOUNTS,
+        line_budget=line_budget(request),
     )
     return HighLevelResponse({"invoices": [invoice_object(view, location) for view in views], "total": total})
 

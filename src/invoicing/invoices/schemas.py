@@ -129,6 +129,14 @@ class InvoiceResource(BaseModel):
     lines: list[LineResource]
 
 
+class InvoiceListItem(InvoiceResource):
+    """An invoice in a list page: `lines` only with `expand=lines`."""
+
+    lines: list[LineResource] = Field(
+        default_factory=list, description="Only with `expand=lines`; GET /invoices/{id} always has them."
+    )
+
+
 class EventResource(BaseModel):
     id: int
     public_id: str
