@@ -22,6 +22,7 @@ from invoicing.invoices import drafts
 from invoicing.invoices.catalogs import DEFAULT_DOCUMENT_CLASS, DEFAULT_DOCUMENT_TYPE, DEFAULT_PROFILE_BY_CLASS
 from invoicing.invoices.lifecycle import LIFECYCLE, Action
 from invoicing.invoices.money import LineInput
+from invoicing.invoices.repository import invoice_search_key
 from invoicing.series.service import format_document_number
 
 Row = tuple[Any, ...]
@@ -38,6 +39,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "receiver_email", "amount_tax_exclusive", "amount_tax_total", "amount_payable", "invoice_amount",
         "amount_paid", "status", "cancelled_from", "is_archived", "is_read", "is_printed", "sent_at", "issued_at",
         "paid_at", "cancelled_at", "voided_at", "deleted_at", "archived_at", "version", "created_at", "updated_at",
+        "search_key",
     ),
     "invoice_lines": (
         "tenant_id", "id", "public_id", "invoice_id", "position", "name", "quantity", "unit_price",
@@ -214,18 +216,21 @@ class Dataset:
         fields = history.write(state, basket)
         number = fields.pop("number", None)
         issue_date: date | None = fields.pop("issue_date", None)
+        notes = f"Order {invoice_id}" if invoice_id % 4 == 0 else None
+        receiver = self.receiver_of(customer_id)
+        searched = {"document_number": number and number[0], "receiver_name": receiver[0], "notes": notes}
         chunk.rows["invoices"].append(
             (
                 tenant.tenant_id, invoice_id, self.public_id(), customer_id, tenant.series_id, "INV", CURRENCY,
                 number and number[0], number and number[1], number and number[2], DEFAULT_DOCUMENT_CLASS,
                 DEFAULT_DOCUMENT_TYPE, DEFAULT_PROFILE_BY_CLASS[DEFAULT_DOCUMENT_CLASS], issue_date,
-                issue_date and issue_date + timedelta(days=30), f"Order {invoice_id}" if invoice_id % 4 == 0 else None,
-                drafts.ONE, tenant.tax_number, *self.receiver_of(customer_id),
+                issue_date and issue_date + timedelta(days=30), notes, drafts.ONE, tenant.tax_number, *receiver,
                 basket.header["amount_tax_exclusive"], basket.header["amount_tax_total"],
                 basket.header["amount_payable"], basket.header["invoice_amount"], fields["amount_paid"],
                 fields["status"], fields.get("cancelled_from"), fields.get("is_archived", False), False, False,
                 fields.get("sent_at"), fields.get("issued_at"), fields.get("paid_at"), fields.get("cancelled_at"),
                 fields.get("voided_at"), None, fields.get("archived_at"), history.version, created, history.at,
+                invoice_search_key(searched),
             )
         )  # fmt: skip
 

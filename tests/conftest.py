@@ -103,8 +103,9 @@ async def app_engine(database_url: str, backend: str, engine: AsyncEngine) -> As
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
     # The shared app serves whole suites (schemathesis alone sends thousands of requests with one
-    # token), so its rate limit is off; tests/test_limits.py checks the limit on an app of its own.
-    return Settings(database_url=database_url, rate_limit_per_second=0)
+    # token, and thousands of 401s), so its rate limits are off; tests/test_limits.py and
+    # tests/test_rate_limit_credentials.py check them on apps of their own.
+    return Settings(database_url=database_url, rate_limit_per_second=0, auth_failures_per_minute=0)
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from invoicing.app import create_app
-from invoicing.auth.scopes import ALL_SCOPES, INVOICES_READ, INVOICES_WRITE
+from invoicing.auth.scopes import ALL_SCOPES, DEFAULT_SCOPES, INVOICES_READ, INVOICES_WRITE
 from invoicing.auth.service import IssuedClient, create_client, create_token, revoke_token
 from invoicing.auth.tables import access_tokens, api_clients
 from invoicing.config import Settings
@@ -257,7 +257,7 @@ async def test_an_unexpected_error_is_a_500_problem_with_a_request_id_and_no_int
 # -- OAuth 2.0 client credentials ----------------------------------------------------------------
 
 
-async def make_client(engine: AsyncEngine, tenant: Tenant, scopes: tuple[str, ...] = ALL_SCOPES) -> IssuedClient:
+async def make_client(engine: AsyncEngine, tenant: Tenant, scopes: tuple[str, ...] = DEFAULT_SCOPES) -> IssuedClient:
     async with transaction(engine, write=True) as connection:
         return await create_client(connection, tenant_id=tenant.id, name="Integration", scopes=scopes)
 
@@ -322,7 +322,7 @@ async def test_an_oauth_token_lives_for_the_configured_ttl_and_is_refused_after(
     engine: AsyncEngine, client: httpx.AsyncClient, settings: Settings, tenant: Tenant
 ) -> None:
     issued = await make_client(engine, tenant)
-    token = assert_token_response(await client.post(TOKEN_URL, data=form(issued)), settings, " ".join(ALL_SCOPES))
+    token = assert_token_response(await client.post(TOKEN_URL, data=form(issued)), settings, " ".join(DEFAULT_SCOPES))
     async with transaction(engine, write=True) as connection:
         stored = (
             await connection.execute(
@@ -447,6 +447,6 @@ async def test_a_client_of_one_tenant_cannot_act_for_another(
 ) -> None:
     stranger = await new_tenant(engine, client, name="Stranger")
     issued = await make_client(engine, stranger)
-    token = assert_token_response(await client.post(TOKEN_URL, data=form(issued)), settings, " ".join(ALL_SCOPES))
+    token = assert_token_response(await client.post(TOKEN_URL, data=form(issued)), settings, " ".join(DEFAULT_SCOPES))
     response = await Tenant(tenant.id, tenant.public_id, token, client).get("/invoices")
     assert_problem(response, 403, "tenant_forbidden")

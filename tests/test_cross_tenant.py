@@ -53,11 +53,19 @@ async def make_invoice(tenant: Tenant, ids: Ids) -> int:
     return int((await tenant.create_draft(notes="original"))["id"])
 
 
+async def make_api_client(tenant: Tenant, ids: Ids) -> int:
+    """An active OAuth client, so a leaking revoke or rotation would visibly change it."""
+    response = await tenant.post("/clients", json={"name": "Integration"})
+    assert response.status_code == 201, response.text
+    return int(response.json()["data"]["id"])
+
+
 # A factory gets the ids already made for the same call in the same tenant (path order, then
 # body ids), so a nested resource can hang off its parent: `ids["invoice_id"]`.
 FACTORIES: dict[str, Factory] = {
     "customer_id": make_customer,
     "invoice_id": make_invoice,
+    "api_client_id": make_api_client,
 }
 
 
@@ -81,6 +89,7 @@ class Call:
 #       (Call(json=lambda ids: {"id": ids["payment_id"]}, ids=("payment_id",), own=("invoice_id",)),),
 CALLS: dict[tuple[str, str], tuple[Call, ...]] = {
     ("PATCH", "/api/v1/customers/{customer_id}"): (Call(json=lambda ids: {"job": "x"}),),
+    ("DELETE", "/api/v1/customers/{customer_id}"): (Call(),),
     ("PATCH", "/api/v1/invoices/{invoice_id}"): (
         Call(json=lambda ids: {"notes": "x"}),
         Call(
@@ -107,6 +116,8 @@ CALLS: dict[tuple[str, str], tuple[Call, ...]] = {
     ("POST", "/api/v1/invoices"): (
         Call(json=lambda ids: {"customer_id": ids["customer_id"]}, ids=("customer_id",), expect=422),
     ),
+    ("POST", "/api/v1/clients/{api_client_id}/revoke"): (Call(),),
+    ("POST", "/api/v1/clients/{api_client_id}/rotate-secret"): (Call(),),
     ("GET", "/api/v1/invoices"): (
         Call(params=lambda ids: {"customer_id": ids["customer_id"]}, ids=("customer_id",), expect=200),
     ),
@@ -120,6 +131,8 @@ TAKES_NO_ID: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/api/v1/series"),
         ("GET", "/api/v1/customers"),
         ("POST", "/api/v1/customers"),
+        ("GET", "/api/v1/clients"),
+        ("POST", "/api/v1/clients"),
     }
 )
 

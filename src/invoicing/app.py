@@ -8,9 +8,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from invoicing import __version__
+from invoicing.auth.credentials import FLOWPAYROLL_PREFIX, credential_key
 from invoicing.auth.endpoints import router as oauth_router
+from invoicing.clients.endpoints import router as clients_router
 from invoicing.config import Settings, get_settings
 from invoicing.core.db import APP_ROLE, check_app_role, create_engine
+from invoicing.core.header_limits import HeaderLimits
 from invoicing.core.openapi import install_openapi
 from invoicing.core.problems import install_problem_handlers, problem
 from invoicing.core.rate_limit import RateLimitMiddleware
@@ -40,6 +43,7 @@ PRIMARY_API_ROUTERS = (
     invoices_router,
     invoice_actions_router,
     payments_router,
+    clients_router,
 )
 
 
@@ -98,14 +102,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    # Added last runs first: the request id is set before the rate limit can refuse.
-    app.add_middleware(RateLimitMiddleware, per_second=settings.rate_limit_per_second, burst=settings.rate_limit_burst)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    # Added last runs first: the request id is set (and the headers bounded) before the rate limit can refuse.
+    app.add_middleware(
+        RateLimitMiddleware,
+        per_second=settings.rate_limit_per_second,
+        burst=settings.rate_limit_burst,
+        failures_per_minute=settings.auth_failures_per_minute,
+        failure_burst=settings.auth_failure_burst,
+        credential_of=credential_key,
+    )
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        header_limits=HeaderLimits(
+            total_bytes=settings.max_header_bytes,
+            count=settings.max_header_count,
+            field_bytes=settings.max_header_field_bytes,
+        ),
+    )
     install_problem_handlers(app)
     app.add_exception_handler(IntegrityError, handle_integrity_error)
     app.add_exception_handler(PoolTimeout, handle_pool_timeout)
     include_primary_api(app)
     app.mount("/highlevel", create_highlevel_app(app.state))
     install_openapi(app, max_page_size=settings.max_page_size)
-    app.mount("/flowpayroll/v1/billing", create_flowpayroll_app(app.state))
+    app.mount(FLOWPAYROLL_PREFIX, create_flowpayroll_app(app.state))
     return app

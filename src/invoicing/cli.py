@@ -73,8 +73,10 @@ def migrate(as_json: bool) -> None:
 @click.option("--workers", type=int, default=None, help="Worker processes. Default: WORKERS or 1.")
 @json_option
 def serve(host: str | None, port: int | None, workers: int | None, as_json: bool) -> None:
-    """Serve the HTTP API (production mode: uvloop, httptools, no reload)."""
+    """Serve the HTTP API (production mode: uvloop, httptools with a bounded request head, no reload)."""
     import uvicorn
+
+    from invoicing.core.http_protocol import BoundedHttpToolsProtocol
 
     settings = get_settings()
     host, port, workers = host or settings.host, port or settings.port, workers or settings.workers
@@ -87,7 +89,8 @@ def serve(host: str | None, port: int | None, workers: int | None, as_json: bool
         port=port,
         workers=workers,
         loop="uvloop",
-        http="httptools",
+        http=BoundedHttpToolsProtocol,
+        server_header=False,  # no banner naming the server and inviting its known bugs
         access_log=False,
         log_level="info",
     )
@@ -141,7 +144,11 @@ def client() -> None:
 
 @client.command("create")
 @click.option("--tenant", "tenant_id", type=int, required=True)
-@click.option("--scopes", default=None, help="Comma-separated; default: invoices:read,invoices:write.")
+@click.option(
+    "--scopes",
+    default=None,
+    help="Comma-separated; default: invoices:read,invoices:write (clients:manage only when named).",
+)
 @click.option("--name", default="API client", show_default=True)
 @json_option
 def client_create(tenant_id: int, scopes: str | None, name: str, as_json: bool) -> None:
@@ -164,6 +171,76 @@ def client_create(tenant_id: int, scopes: str | None, name: str, as_json: bool) 
         as_json,
         payload,
         f"client_id:     {issued.client_id}\nclient_secret: {issued.client_secret}\n(shown once; store it now)",
+    )
+
+
+@client.command("list")
+@click.option("--tenant", "tenant_id", type=int, default=None, help="Only this tenant's clients.")
+@json_option
+def client_list(tenant_id: int | None, as_json: bool) -> None:
+    """Every client (never a secret), revoked ones included."""
+    from invoicing.clients import service as clients
+    from invoicing.clients.representation import client_resource
+
+    async def work(engine: AsyncEngine) -> list[dict[str, Any]]:
+        async with transaction(engine, write=False) as connection:
+            return [
+                client_resource(row) for row in await clients.list_clients_for_operator(connection, tenant_id=tenant_id)
+            ]
+
+    rows = run(work)
+    lines = [
+        f"{row['tenant_id']}\t{row['client_id']}\t{row['status']}\t{' '.join(row['scopes'])}\t{row['name']}"
+        for row in rows
+    ]
+    emit(as_json, rows, "\n".join(lines) or "No clients.")
+
+
+@client.command("revoke")
+@click.option("--client-id", required=True, help="The client's client_id (cli_…).")
+@json_option
+def client_revoke(client_id: str, as_json: bool) -> None:
+    """The client mints no more tokens, and every token it minted stops working. Idempotent."""
+    from invoicing.clients import service as clients
+    from invoicing.clients.representation import client_resource
+
+    async def work(engine: AsyncEngine) -> dict[str, Any]:
+        async with transaction(engine, write=True) as connection:
+            found = await clients.find_client_for_operator(connection, client_id)
+            revocation = await clients.revoke_client(connection, tenant_id=found["tenant_id"], client_pk=found["id"])
+        return {**client_resource(revocation.row), "tokens_revoked": revocation.tokens_revoked}
+
+    revoked = run(work)
+    emit(
+        as_json,
+        revoked,
+        f"Client {revoked['client_id']} revoked at {revoked['revoked_at']}; "
+        f"{revoked['tokens_revoked']} active token(s) ended now.",
+    )
+
+
+@client.command("rotate-secret")
+@click.option("--client-id", required=True, help="The client's client_id (cli_…).")
+@json_option
+def client_rotate_secret(client_id: str, as_json: bool) -> None:
+    """Prints a new secret once; the old one stops working now, tokens already minted keep working."""
+    from invoicing.clients import service as clients
+    from invoicing.clients.representation import client_with_secret
+
+    async def work(engine: AsyncEngine) -> dict[str, Any]:
+        async with transaction(engine, write=True) as connection:
+            found = await clients.find_client_for_operator(connection, client_id)
+            rotated = await clients.rotate_client_secret(
+                connection, tenant_id=found["tenant_id"], client_pk=found["id"]
+            )
+        return client_with_secret(rotated.row, rotated.client_secret)
+
+    rotated = run(work)
+    emit(
+        as_json,
+        rotated,
+        f"client_id:     {rotated['client_id']}\nclient_secret: {rotated['client_secret']}\n"
+        "(shown once; store it now; the old secret no longer works)",
     )
 
 

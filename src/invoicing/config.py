@@ -31,10 +31,30 @@ class Settings(BaseSettings):
     access_token_ttl_seconds: int = Field(default=3600, ge=60)
     default_page_size: int = Field(default=50, ge=1)
     max_page_size: int = Field(default=200, ge=1)
+    max_lines_per_page: int = Field(
+        default=1000,
+        ge=1,
+        description="Most lines a list page with `expand=lines` carries; the page ends early rather than exceed "
+        "it (its first invoice always comes, with all of its lines).",
+    )
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Ceilings well below orjson's 255 levels, and the size HighLevel reads guard (highlevel.mapping).
+    max_json_depth: int = Field(
+        default=32, ge=8, le=64, description="How deeply a JSON body may nest objects and arrays (the body is 1)."
+    )
+    max_free_form_bytes: int = Field(
+        default=16_384, ge=1024, le=65_536, description="Serialized size of each free-form JSON field (HighLevel)."
+    )
     idempotency_key_ttl_seconds: int = Field(default=24 * 3600, ge=60)
-    rate_limit_per_second: float = Field(default=300, ge=0, description="Per token and worker; 0 turns it off.")
+    rate_limit_per_second: float = Field(default=300, ge=0, description="Per credential and worker; 0 turns it off.")
     rate_limit_burst: int = Field(default=600, ge=1)
+    auth_failures_per_minute: float = Field(
+        default=60, ge=0, description="401 answers a client address may get, per worker; 0 turns the limit off."
+    )
+    auth_failure_burst: int = Field(default=60, ge=1)
+    max_header_bytes: int = Field(default=65_536, ge=4096, description="All request header fields together (431).")
+    max_header_count: int = Field(default=100, ge=16)
+    max_header_field_bytes: int = Field(default=8192, ge=1024, description="One header field, name and value (431).")
 
 
 @lru_cache(maxsize=1)

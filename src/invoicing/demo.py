@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from invoicing.auth.scopes import ALL_SCOPES
+from invoicing.auth.scopes import DEFAULT_SCOPES
 from invoicing.auth.service import create_token
 from invoicing.core.context import TenantContext
 from invoicing.core.db import set_tenant, transaction
@@ -78,6 +78,6 @@ async def ensure_demo(engine: AsyncEngine) -> DemoResult:
                 )
         await set_tenant(connection, tenant["id"])
         token = await create_token(
-            connection, tenant_id=tenant["id"], scopes=ALL_SCOPES, expires_in=DEMO_TOKEN_TTL_SECONDS
+            connection, tenant_id=tenant["id"], scopes=DEFAULT_SCOPES, expires_in=DEMO_TOKEN_TTL_SECONDS
         )
     return DemoResult(tenant_id=tenant["id"], tenant_public_id=tenant["public_id"], created=created, token=token.token)

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
 from invoicing.auth.scopes import INVOICES_READ, INVOICES_WRITE
-from invoicing.auth.service import Principal, authenticate
+from invoicing.auth.service import InvalidToken, Principal, authenticate
 from invoicing.core.clock import utc_now
 from invoicing.core.conditional import IF_MATCH_PATTERN, parse_if_match
 from invoicing.core.context import TenantContext
@@ -68,8 +68,9 @@ def parse_tenant_header(value: str | None) -> int:
 
 
 def _logged(request: Request, refusal: Unauthenticated) -> Unauthenticated:
-    # Never the token itself: only why, and the request id to find the request by.
-    logger.warning("authentication failed: %s", refusal.error_code, extra={"request_id": request_id_of(request)})
+    # Never the token itself: only why (which the client is not told), and the request id to find it by.
+    reason = refusal.reason if isinstance(refusal, InvalidToken) else refusal.error_code
+    logger.warning("authentication failed: %s", reason, extra={"request_id": request_id_of(request)})
     return refusal
 
 

@@ -4,14 +4,13 @@ Errors follow RFC 6749 section 5.2 (`{"error", "error_description"}`), not probl
 client libraries parse that shape.
 """
 
-import base64
-import binascii
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 
-from invoicing.auth.scopes import SCOPE_PATTERN, parse_scopes
+from invoicing.auth.credentials import basic_credentials
+from invoicing.auth.scopes import SCOPE_PATTERN, parse_requested_scope
 from invoicing.auth.service import InvalidClient, InvalidScope, exchange_client_credentials
 from invoicing.core.db import transaction
 from invoicing.core.responses import JsonResponse
@@ -73,18 +72,6 @@ def oauth_error(status: int, error: str, description: str, *, basic: bool = Fals
     return JsonResponse({"error": error, "error_description": description}, status_code=status, headers=headers)
 
 
-def _basic_credentials(header: str | None) -> tuple[str, str] | None:
-    if not header or not header.lower().startswith("basic "):
-        return None
-    try:
-        decoded = base64.b64decode(header[6:].strip(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    client_id, sep, secret = decoded.partition(":")
-    # RFC 6749 section 2.3.1: both parts are form-urlencoded before base64.
-    return (unquote(client_id), unquote(secret)) if sep else None
-
-
 @router.post(
     "/oauth/token",
     summary="Get an access token (client credentials grant)",
@@ -107,14 +94,14 @@ async def issue_token(request: Request) -> JsonResponse:
         return oauth_error(400, "invalid_request", "grant_type is required.")
     if form["grant_type"] != "client_credentials":
         return oauth_error(400, "unsupported_grant_type", "Only grant_type=client_credentials is supported.")
-    basic = _basic_credentials(request.headers.get("authorization"))
+    basic = basic_credentials(request.headers.get("authorization"))
     if basic is not None and ("client_id" in form or "client_secret" in form):
         return oauth_error(400, "invalid_request", "Authenticate the client one way only.")
     client_id, client_secret = basic or (form.get("client_id", ""), form.get("client_secret", ""))
     if not client_id or not client_secret or "\x00" in client_id + client_secret:
         return oauth_error(401, "invalid_client", "Client credentials are required.", basic=basic is not None)
     try:
-        requested = parse_scopes(form["scope"]) if form.get("scope") else None
+        requested = parse_requested_scope(form.get("scope"))
     except ValueError as error:
         return oauth_error(400, "invalid_scope", str(error))
     try:

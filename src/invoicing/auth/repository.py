@@ -102,6 +102,17 @@ class CredentialRepository:
         source = self._lookup(api_clients, "invoicing_client_by_client_id", client_id)
         return await fetch_optional(self.connection, select(source).where(source.c.client_id == client_id))
 
+    async def client_locked_for_minting(self, *, tenant_id: int, client_pk: int) -> RowMapping | None:
+        """The client's row, share-locked (PostgreSQL) until the transaction ends: a revocation or a
+        rotation waits for a token being minted, then its sweep of the client's tokens sees it; a
+        mint that comes second reads the revoked row or the new secret. The tenant must be set."""
+        statement = (
+            select(api_clients.c.secret_hash, api_clients.c.revoked_at)
+            .where(api_clients.c.tenant_id == tenant_id, api_clients.c.id == client_pk)
+            .with_for_update(read=True)
+        )
+        return await fetch_optional(self.connection, statement)
+
     async def insert_client(self, **values: Any) -> RowMapping:
         return await fetch_one(
             self.connection, insert(api_clients).values(public_id=new_public_id(), **values).returning(api_clients)

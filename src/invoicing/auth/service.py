@@ -55,6 +55,18 @@ class InvalidScope(Forbidden):
     code = "invalid_scope"
 
 
+class InvalidToken(Unauthenticated):
+    """One answer for every token that does not authenticate: the client cannot tell an unknown
+    token from a revoked or an expired one (which would tell a thief which stolen tokens were
+    real). The `reason` is for the log only."""
+
+    code = "invalid_token"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("The access token is invalid.")
+        self.reason = reason
+
+
 async def authenticate(connection: AsyncConnection, token: str, *, bind_tenant: bool = False) -> Principal:
     """The token's principal; raises Unauthenticated when unknown, expired or revoked.
 
@@ -63,11 +75,11 @@ async def authenticate(connection: AsyncConnection, token: str, *, bind_tenant: 
     """
     stored = await CredentialRepository(connection).token_by_hash(secrets.digest(token), bind_tenant=bind_tenant)
     if stored is None:
-        raise Unauthenticated("The access token is unknown.", code="invalid_token")
+        raise InvalidToken("unknown")
     if stored.revoked_at is not None:
-        raise Unauthenticated("The access token was revoked.", code="invalid_token")
+        raise InvalidToken("revoked")
     if stored.expires_at is not None and stored.expires_at <= utc_now():
-        raise Unauthenticated("The access token has expired.", code="invalid_token")
+        raise InvalidToken("expired")
     return Principal(
         tenant_id=stored.tenant_id, token_public_id=stored.public_id, scopes=stored.scopes, client_pk=stored.client_pk
     )
@@ -125,16 +137,21 @@ async def exchange_client_credentials(
     ttl_seconds: int,
 ) -> IssuedToken:
     """RFC 6749 section 4.4: a short-lived token for a client that proves its secret."""
-    client = await CredentialRepository(connection).client_by_client_id(client_id)
-    if client is None or client["revoked_at"] is not None:
+    repository = CredentialRepository(connection)
+    client = await repository.client_by_client_id(client_id)
+    if client is None:
         raise InvalidClient("Client authentication failed.")
-    if not _constant_time_equal(client["secret_hash"], secrets.digest(client_secret)):
+    await set_tenant(connection, client["tenant_id"])  # the client names its tenant; the token is written there
+    # Checked on the locked row, not the lookup's: a concurrent revoke or rotation decides first or waits.
+    locked = await repository.client_locked_for_minting(tenant_id=client["tenant_id"], client_pk=client["id"])
+    if locked is None or locked["revoked_at"] is not None:
+        raise InvalidClient("Client authentication failed.")
+    if not _constant_time_equal(locked["secret_hash"], secrets.digest(client_secret)):
         raise InvalidClient("Client authentication failed.")
     granted = tuple(client["scopes"].split())
     scopes = requested_scopes if requested_scopes is not None else granted
     if not set(scopes) <= set(granted):
         raise InvalidScope("The requested scope exceeds what the client was granted.")
-    await set_tenant(connection, client["tenant_id"])  # the client names its tenant; the token is written there
     return await create_token(
         connection,
         tenant_id=client["tenant_id"],

@@ -43,14 +43,14 @@ def operations(document: Document) -> list[Document]:
 def _declare_parent_answers(document: Document) -> None:
     """What the parent answers in front of the dialect, in the primary API's problem+json.
 
-    The body cap (413) and the rate limit (429) run before any dialect. A path the mount cannot
-    route (a parameter holding a line break: Starlette's mount pattern stops at one) is the
-    parent's 404 as well.
+    The body cap (413), the rate limit (429) and the header bounds (431) run before any dialect.
+    A path the mount cannot route (a parameter holding a line break: Starlette's mount pattern
+    stops at one) is the parent's 404 as well.
     """
-    parent = problem_responses(404, 413, 429)
+    parent = problem_responses(404, 413, 429, 431)
     for operation in operations(document):
         responses = operation.setdefault("responses", {})
-        for status in (413, 429):
+        for status in (413, 429, 431):
             responses.setdefault(str(status), parent[status])
         if any(parameter["in"] == "path" for parameter in operation.get("parameters", [])):
             not_found = responses.setdefault("404", {"description": parent[404]["description"], "content": {}})

@@ -11,6 +11,7 @@ from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from invoicing.core.errors import DomainError
+from invoicing.core.json_input import refused_json
 from invoicing.core.request_context import request_id_of
 from invoicing.core.responses import ProblemResponse
 
@@ -84,6 +85,17 @@ async def handle_domain_error(request: Request, exc: Exception) -> ProblemRespon
 
 async def handle_validation_error(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, RequestValidationError)
+    refused = refused_json(exc)
+    if refused is not None:  # well-formed, but past a bound of core.json_input
+        errors = {field_path(refused.location): [refused.reason]}
+        return problem(
+            request,
+            status=422,
+            code="validation_failed",
+            title="Unprocessable content",
+            detail="The request has invalid fields.",
+            errors=errors,
+        )
     if any(error.get("type") == "json_invalid" for error in exc.errors()):
         return problem(request, status=400, code="malformed_json", detail="The request body is not valid JSON.")
     # A field error whose type is one of the service's own codes keeps that code when it is the only kind.

@@ -1,4 +1,5 @@
-"""Request id and body-size limit, as one pure ASGI middleware (no per-request task overhead)."""
+"""Request id, header and body-size limits, and `Cache-Control` of authenticated answers, as one pure
+ASGI middleware (no per-request task overhead)."""
 
 import re
 import uuid
@@ -8,8 +9,12 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from invoicing.core.header_limits import HeaderLimits, send_header_fields_too_large
+
 REQUEST_ID_HEADER = "x-request-id"
 _VALID_INCOMING_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+CREDENTIAL_HEADERS = (b"authorization", b"x-auth-token")
+NO_STORE = (b"cache-control", b"no-store")
 
 
 def request_id_of(request: Request) -> str:
@@ -17,11 +22,14 @@ def request_id_of(request: Request) -> str:
 
 
 class RequestContextMiddleware:
-    """Gives every request an id (echoing a sane incoming `X-Request-ID`) and caps body size."""
+    """Gives every request an id (echoing a sane incoming `X-Request-ID`), bounds its headers and
+    body, and marks every answer to a request that presents a credential `Cache-Control: no-store`
+    (unless the route chose its own): what a token reads is nobody else's to keep."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, header_limits: HeaderLimits) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.header_limits = header_limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -30,11 +38,15 @@ class RequestContextMiddleware:
         request_id = _incoming_request_id(scope) or uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         header = (REQUEST_ID_HEADER.encode(), request_id.encode())
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), header]
-            await send(message)
+        request_headers = scope.get("headers", [])
+        oversized = self.header_limits.exceeded_by(request_headers)
+        if oversized is not None:
+            await send_header_fields_too_large(_with_header(send, header), oversized, request_id)
+            return
+        if any(name in CREDENTIAL_HEADERS for name, _ in request_headers):
+            send_with_id = _with_header(send, header, unless_set=NO_STORE)
+        else:
+            send_with_id = _with_header(send, header)
 
         declared = _content_length(scope)
         if declared is not None and declared > self.max_body_bytes:
@@ -80,6 +92,20 @@ class RequestContextMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def _with_header(send: Send, header: tuple[bytes, bytes], *, unless_set: tuple[bytes, bytes] | None = None) -> Send:
+    """`send` adding `header` to the response, and `unless_set` too when the response has no header of its name."""
+
+    async def send_with_header(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [*message.get("headers", []), header]
+            if unless_set is not None and all(name.lower() != unless_set[0] for name, _ in headers):
+                headers.append(unless_set)
+            message["headers"] = headers
+        await send(message)
+
+    return send_with_header
 
 
 class BodyTooLarge(HTTPException):

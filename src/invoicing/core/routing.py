@@ -1,38 +1,26 @@
-"""JSON bodies parsed with exact decimals.
+"""JSON bodies parsed with exact decimals, within the bounds of core.json_input.
 
 FastAPI hands `request.json()` (stdlib, floats) to pydantic. A JSON number like 0.1 would then
 pass through a binary float before becoming a Decimal; money must never touch float (SPEC 4),
 so routes parse numbers straight to Decimal. NaN and Infinity are not JSON and are refused.
+Every route of every API (dialects included) is an ExactJsonRoute, so every body passes here.
 """
 
-import json
 from collections.abc import Callable, Coroutine
-from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
 
+from invoicing.core.json_input import loads_exact
 from invoicing.core.request_transaction import RequestTransaction
 from invoicing.idempotency.service import IdempotentReplay
-
-
-def _refuse_constant(name: str) -> Any:
-    raise json.JSONDecodeError(f"{name} is not valid JSON", name, 0)
-
-
-def loads_exact(body: bytes | str) -> Any:
-    try:
-        return json.loads(body, parse_float=Decimal, parse_constant=_refuse_constant)
-    except (UnicodeDecodeError, RecursionError):
-        # Not UTF-8, or nested deeper than any invoice: malformed JSON, not a server error.
-        raise json.JSONDecodeError("the body is not valid JSON", "", 0) from None
 
 
 class ExactJsonRequest(Request):
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            self._json = loads_exact(await self.body())
+            self._json = loads_exact(await self.body(), max_depth=self.app.state.settings.max_json_depth)
         return self._json
 
 

@@ -77,7 +77,8 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         412: "If-Match no longer matches the invoice's ETag.",
         413: "The request body is too large.",
         422: "Invalid fields (`errors` names them) or a missing/invalid X-Tenant header.",
-        429: "Too many requests for this token; see Retry-After.",
+        429: "Too many requests for this credential, or failed authentications from this address; see Retry-After.",
+        431: "The request headers are too many or too large.",
     }
     return {
         status: {
@@ -88,7 +89,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-AUTHENTICATED = (401, 403, 413, 422, 429)
+AUTHENTICATED = (401, 403, 413, 422, 429, 431)
 # Unsafe requests add a bad Idempotency-Key or If-Match (400) and a key still in flight (409).
 UNSAFE = (*AUTHENTICATED, 400, 409)
 # ... and, when they change an invoice, a stale If-Match (412) and a missing invoice (404).

@@ -9,16 +9,19 @@ rule they publish.
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
+    AwareDatetime,
     BeforeValidator,
     Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
     StrictBool,
+    StringConstraints,
     ValidationError,
     ValidatorFunctionWrapHandler,
     WithJsonSchema,
@@ -98,19 +101,145 @@ SOME_TEXT = rf"^[^\x00]*[^\x00{WHITESPACE}][^\x00]*$"  # not blank
 
 # Patterns are matched as JSON Schema tools match them (`re.search`, where `$` also matches
 # before one final newline), so the server accepts exactly what a schema-driven client may send.
-_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+# They spell code points out (`\x..`, `\u....`, no `\s` or `\p{..}`, whose sets differ between
+# ECMA-262, Python and Rust regexes) and stay in the Basic Multilingual Plane, which every
+# engine reads as the same characters.
+
+# -- names: at least one visible character, no bidi control ----------------------------------
+
+# Bidi embeddings, overrides and isolates (LRE..RLO, LRI..PDI): they reorder what follows them,
+# so a name could display as something else (a Trojan Source trick). Refused anywhere in a name.
+BIDI_CONTROLS = r"\u202A-\u202E\u2066-\u2069"
+# What renders as nothing, or only as space: C0/C1 controls, every Unicode space (Zs, U+2028,
+# U+2029), the format characters of the BMP (soft hyphen, ZWSP/ZWNJ/ZWJ, LRM/RLM/ALM, word
+# joiner and invisible operators, BOM/ZWNBSP, interlinear annotation), and the characters that
+# are letters to Unicode but draw nothing (Hangul fillers, Khmer inherent vowels, Mongolian
+# variation selectors, combining grapheme joiner, variation selectors, Braille blank).
+INVISIBLE = (
+    r"\x00-\x20\x7F-\xA0\xAD\u034F\u061C\u115F\u1160\u1680\u17B4\u17B5\u180B-\u180F"
+    r"\u2000-\u200F\u2028-\u202F\u205F-\u206F\u2800\u3000\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFFB"
+)
+# The Unicode spaces beyond ASCII's (Zs, and the line and paragraph separators).
+UNICODE_SPACES = r"\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000"
+VISIBLE_NAME = rf"^[^\x00{BIDI_CONTROLS}]*[^{INVISIBLE}{BIDI_CONTROLS}][^\x00{BIDI_CONTROLS}]*$"
 
 
-def _date_text(value: Any) -> Any:
-    if not isinstance(value, str) or not _DATE.search(value):
-        raise ValueError("must be a date as YYYY-MM-DD")
-    return value[:10]
+# `""` or a visible name. JSON Schema tools' `$` also matches before a final newline, so they
+# admit "\n" as empty: the server takes it, and keeps it as "" (every other value ends inside
+# the pattern proper and is kept as sent).
+OPTIONAL_NAME = rf"^([^\x00{BIDI_CONTROLS}]*[^{INVISIBLE}{BIDI_CONTROLS}][^\x00{BIDI_CONTROLS}]*)?$"
 
+
+@dataclass(frozen=True, slots=True)
+class VisibleName:
+    """`Annotated[str, VisibleName(n)]`: a person's, company's, item's or document's name.
+
+    1 to n characters, at least one of them visible, none a bidi control. `optional=True` also
+    takes `""`, meaning no name.
+    """
+
+    max_length: int
+    optional: bool = False
+
+    @property
+    def pattern(self) -> str:
+        return OPTIONAL_NAME if self.optional else VISIBLE_NAME
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        text = core_schema.str_schema(min_length=0 if self.optional else 1, max_length=self.max_length)
+        return core_schema.no_info_after_validator_function(self.validate, text)
+
+    def validate(self, value: str) -> str:
+        if not re.search(self.pattern, value):
+            raise PydanticCustomError(
+                "string_pattern_mismatch", "must hold a visible character, and no bidi control character"
+            )
+        return "" if value == "\n" else value
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return {
+            "type": "string",
+            "minLength": 0 if self.optional else 1,
+            "maxLength": self.max_length,
+            "pattern": self.pattern,
+        }
+
+
+# -- URLs: http(s) with a host --------------------------------------------------------------
+
+_URL_HOST = rf"([^\x00-\x20\x7F/?#@\[\]\\:{BIDI_CONTROLS}]+|\[[0-9A-Fa-f:.]+\])"
+# No user info (`https://bank.example@evil.example`), no blanks or controls anywhere.
+WEB_URL = rf"^[Hh][Tt][Tt][Pp][Ss]?://{_URL_HOST}(:[0-9]{{1,5}})?([/?#][^\x00-\x20\x7F{BIDI_CONTROLS}]*)?$"
+
+
+def _without_final_newline(value: str) -> str:
+    # `$` admits one final newline, which no URL holds: it is dropped, not stored.
+    return value.removesuffix("\n")
+
+
+WebUrl = Annotated[str, StringConstraints(max_length=2048, pattern=WEB_URL), AfterValidator(_without_final_newline)]
+"""An absolute http or https URL with a host (no javascript:, data:, ftp: or relative URLs)."""
+
+# -- dates: a documented range ----------------------------------------------------------------
+
+# Business dates (issue, due, payment) lie in 1900-01-01..2199-12-31: far from any real invoice,
+# and the invoice number's year keeps 4 digits. Dates of birth reach back to 1800.
+BUSINESS_YEARS = "(19[0-9]{2}|2[01][0-9]{2})"
+BIRTH_YEARS = "(1[89][0-9]{2}|2[01][0-9]{2})"
+ANY_YEAR = "[0-9]{4}"
+
+
+def _date_text(pattern: str, description: str) -> BeforeValidator:
+    compiled = re.compile(pattern)
+
+    def date_text(value: Any) -> Any:
+        if not isinstance(value, str) or not compiled.search(value):
+            raise ValueError(f"must be a date as YYYY-MM-DD, {description}")
+        return value[:10]
+
+    return BeforeValidator(date_text)
+
+
+def _date_schema(pattern: str) -> WithJsonSchema:
+    return WithJsonSchema({"type": "string", "format": "date", "pattern": pattern})
+
+
+_BUSINESS_DATE = rf"^{BUSINESS_YEARS}-[0-9]{{2}}-[0-9]{{2}}$"
+_BIRTH_DATE = rf"^{BIRTH_YEARS}-[0-9]{{2}}-[0-9]{{2}}$"
+_ANY_DATE = rf"^{ANY_YEAR}-[0-9]{{2}}-[0-9]{{2}}$"
 
 CalendarDate = Annotated[
-    date, BeforeValidator(_date_text), WithJsonSchema({"type": "string", "format": "date", "pattern": _DATE.pattern})
+    date, _date_text(_BUSINESS_DATE, "from 1900-01-01 to 2199-12-31"), _date_schema(_BUSINESS_DATE)
 ]
-"""A calendar date, only as the text YYYY-MM-DD."""
+"""A business date (issue, due), only as the text YYYY-MM-DD, in 1900-01-01..2199-12-31."""
+
+BirthDate = Annotated[date, _date_text(_BIRTH_DATE, "from 1800-01-01 to 2199-12-31"), _date_schema(_BIRTH_DATE)]
+"""A date of birth, as YYYY-MM-DD, in 1800-01-01..2199-12-31."""
+
+FilterDate = Annotated[date, _date_text(_ANY_DATE, "with a 4-digit year"), _date_schema(_ANY_DATE)]
+"""A date bounding a search (stores nothing): any 4-digit year, so `9999-12-31` can mean "no bound"."""
+
+MOMENT_PATTERN = rf"^{BUSINESS_YEARS}-"
+
+
+def _moment_text(value: Any) -> Any:
+    # RFC 3339 text only: lax parsing would also read a bare number as a Unix time.
+    if not isinstance(value, str) or not re.search(MOMENT_PATTERN, value):
+        raise ValueError("must be a date-time such as 2026-01-31T09:30:00Z, its date from 1900 to 2199")
+    return value
+
+
+def _in_utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)  # within 1900..2199 as written, so always representable
+
+
+BusinessMoment = Annotated[
+    AwareDatetime,
+    BeforeValidator(_moment_text),
+    AfterValidator(_in_utc),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": MOMENT_PATTERN}),
+]
+"""A moment with a time zone (payments), its date as written in 1900..2199; kept in UTC."""
 
 
 def _nonzero_fraction(places: int) -> str:

@@ -44,7 +44,12 @@ async def list_customers(
     request: Request,
     context: ReadContext,
     q: Annotated[
-        str | None, Query(max_length=200, pattern=NO_NUL, description="Matches name, email or tax number.")
+        str | None,
+        Query(
+            max_length=200,
+            pattern=NO_NUL,
+            description="Matches name, email or tax number, in any case (Turkish I/İ/ı/i alike).",
+        ),
     ] = None,
     cursor: Cursor = None,
     limit: Limit = None,
@@ -78,4 +83,15 @@ async def update_customer(customer_id: PositiveId, body: CustomerUpdate, context
     row = await service.update_customer(
         context.connection, tenant_id=context.tenant_id, customer_id=customer_id, data=body
     )
+    return JsonResponse(envelope(customer_resource(row)))
+
+
+@router.delete(
+    "/{customer_id}",
+    summary="Delete a customer (soft: its invoices keep the details frozen on them)",
+    response_model=Envelope[CustomerResource],
+    responses=problem_responses(*UNSAFE, 404),
+)
+async def delete_customer(customer_id: PositiveId, context: WriteContext) -> JsonResponse:
+    row = await service.delete_customer(context.connection, tenant_id=context.tenant_id, customer_id=customer_id)
     return JsonResponse(envelope(customer_resource(row)))

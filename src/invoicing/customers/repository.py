@@ -1,15 +1,11 @@
 from typing import Any
 
-from sqlalchemy import RowMapping, func, or_
+from sqlalchemy import RowMapping
 
 from invoicing.core.ids import new_public_id
 from invoicing.core.repository import TenantScopedRepository, fetch_all, fetch_one, fetch_optional
+from invoicing.core.search import like_pattern
 from invoicing.customers.tables import customers
-
-
-def like_pattern(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 class CustomerRepository(TenantScopedRepository):
@@ -29,6 +25,13 @@ class CustomerRepository(TenantScopedRepository):
         statement = self.select_from_table().where(customers.c.public_id == public_id, customers.c.deleted_at.is_(None))
         return await fetch_optional(self.connection, statement)
 
+    async def public_id_retired(self, public_id: str) -> bool:
+        """Whether `public_id` belonged to a customer since deleted (it is never given out again)."""
+        statement = self.select_from_table(customers.c.id).where(
+            customers.c.public_id == public_id, customers.c.deleted_at.is_not(None)
+        )
+        return await fetch_optional(self.connection, statement) is not None
+
     async def update(self, customer_id: int, **values: Any) -> RowMapping | None:
         statement = (
             self.update_table()
@@ -42,13 +45,8 @@ class CustomerRepository(TenantScopedRepository):
         """Newest first; `limit + 1` rows so the caller can tell whether more follow."""
         statement = self.select_from_table().where(customers.c.deleted_at.is_(None))
         if search:
-            pattern = like_pattern(search)
-            statement = statement.where(
-                or_(
-                    customers.c.search_text.like(pattern, escape="\\"),
-                    func.lower(customers.c.email).like(pattern, escape="\\"),
-                )
-            )
+            # search_text holds the email too (customers.service.search_text).
+            statement = statement.where(customers.c.search_text.like(like_pattern(search), escape="\\"))
         if after_id is not None:
             statement = statement.where(customers.c.id < after_id)
         statement = statement.order_by(customers.c.id.desc()).limit(limit + 1)

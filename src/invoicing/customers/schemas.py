@@ -4,30 +4,39 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints, WithJsonSchema
 
 from invoicing.core.schemas import Input
-from invoicing.core.wire_types import SOME_TEXT, WHITESPACE, BodyId, CalendarDate, Flag
+from invoicing.core.wire_types import (
+    VISIBLE_NAME,
+    WHITESPACE,
+    BirthDate,
+    BodyId,
+    Flag,
+    VisibleName,
+    WebUrl,
+)
 
-NAME_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 100, "pattern": SOME_TEXT}
-Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=SOME_TEXT)]
+NAME_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 100, "pattern": VISIBLE_NAME}
+Name = Annotated[str, VisibleName(100)]
 _EMAIL_PART = rf"[^@\x00{WHITESPACE}]+"
 Email = Annotated[str, StringConstraints(max_length=254, pattern=rf"^{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART}$")]
 ShortText = Annotated[str, StringConstraints(max_length=32)]
 
 
 class CustomerFields(Input):
-    last_name: Annotated[str, StringConstraints(max_length=100)] | None = None
-    company_name: Annotated[str, StringConstraints(max_length=200)] | None = None
+    # Optional names: absent, null or "" mean none; any other value needs a visible character.
+    last_name: Annotated[str, VisibleName(100, optional=True)] | None = None
+    company_name: Annotated[str, VisibleName(200, optional=True)] | None = None
     email: Email | None = None
     phone_number: ShortText | None = None
     tax_number: ShortText | None = Field(default=None, description="VAT / tax id; the invoice's receiver tax number.")
     identity_number: ShortText | None = None
     passport_number: ShortText | None = None
-    date_of_birth: CalendarDate | None = None
+    date_of_birth: BirthDate | None = None
     country_id: BodyId | None = None
     city_id: BodyId | None = None
     district_id: BodyId | None = None
     job: Annotated[str, StringConstraints(max_length=100)] | None = None
     address: Annotated[str, StringConstraints(max_length=1000)] | None = None
-    avatar_url: Annotated[str, StringConstraints(max_length=2048)] | None = None
+    avatar_url: WebUrl | None = Field(default=None, description="An http or https URL.")
     user_id: BodyId | None = None
     import_source_id: BodyId | None = None
     is_intake_completed: Flag = False

@@ -1,5 +1,6 @@
 """Customers: who is billed."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import RowMapping
@@ -7,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from invoicing.core.clock import utc_now
 from invoicing.core.errors import NotFound, Unprocessable
+from invoicing.core.search import search_key
 from invoicing.customers.repository import CustomerRepository
 from invoicing.customers.schemas import CustomerCreate, CustomerUpdate
 
@@ -17,9 +19,9 @@ class CustomerNotFound(NotFound):
     code = "customer_not_found"
 
 
-def search_text(values: dict[str, Any]) -> str:
-    """Name, email and tax number, lower-cased: what list search matches against."""
-    return " ".join(str(values[key]).lower() for key in SEARCHABLE if values.get(key))
+def search_text(values: Mapping[str, Any]) -> str:
+    """Name, email and tax number, each as `search_key` gives it: what list search matches against."""
+    return " ".join(search_key(str(values[key])) for key in SEARCHABLE if values.get(key))
 
 
 async def create_customer(
@@ -66,6 +68,19 @@ async def update_customer(
     if updated is None:
         raise CustomerNotFound("Customer not found.")
     return updated
+
+
+async def delete_customer(connection: AsyncConnection, *, tenant_id: int, customer_id: int) -> RowMapping:
+    """Soft delete: sets `deleted_at`, and from then on the customer answers as missing.
+
+    Invoices keep the receiver details frozen on them; drafts that still name the customer can
+    no longer be issued (422 `customer_deleted`). Pre: the customer exists and is not deleted.
+    """
+    now = utc_now()
+    deleted = await CustomerRepository(connection, tenant_id).update(customer_id, deleted_at=now, updated_at=now)
+    if deleted is None:
+        raise CustomerNotFound("Customer not found.")
+    return deleted
 
 
 async def list_customers(

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
+from invoicing.auth.credentials import auth_token
 from invoicing.auth.dependencies import IdempotencyKeyHeader, open_tenant_context
 from invoicing.auth.scopes import INVOICES_READ, INVOICES_WRITE
 from invoicing.core.context import TenantContext
@@ -18,13 +19,9 @@ auth_token_scheme = APIKeyHeader(
 AuthToken = Annotated[str | None, Depends(auth_token_scheme)]
 
 
-def _stripped(token: str | None) -> str | None:
-    return token.strip() or None if token else None
-
-
 async def open_read_context(request: Request, token: AuthToken = None) -> TenantContext:
     return await open_tenant_context(
-        request, token=_stripped(token), scope=INVOICES_READ, write=False, tenant_header=None
+        request, token=auth_token(token), scope=INVOICES_READ, write=False, tenant_header=None
     )
 
 
@@ -33,7 +30,7 @@ async def open_write_context(
 ) -> TenantContext:
     return await open_tenant_context(
         request,
-        token=_stripped(token),
+        token=auth_token(token),
         scope=INVOICES_WRITE,
         write=True,
         tenant_header=None,

@@ -8,6 +8,7 @@ from pydantic import WithJsonSchema
 from invoicing.core.context import TenantContext
 from invoicing.core.errors import Unprocessable
 from invoicing.core.pagination import CURSOR_PATTERN, cut_page, decode_cursor
+from invoicing.core.paging_params import ExpandLines, line_budget
 from invoicing.core.routing import api_router
 from invoicing.core.wire_types import MAX_ID, PlainInteger
 from invoicing.flowpayroll import lookups
@@ -84,7 +85,7 @@ async def list_line_items(client_id: ClientId, invoice_id: InvoiceId, context: R
 
 @router.get(
     "/clients/{clientId}/invoices",
-    summary="List Client Invoices (newest first)",
+    summary="List Client Invoices (newest first; line items only with expand=lines)",
     response_model=Envelope[PageContent[Invoice]],
     responses=READ_ERRORS,
 )
@@ -94,12 +95,23 @@ async def list_client_invoices(
     context: ReadContext,
     pagination_token: PaginationToken = None,
     page_size: PageSize = None,
+    expand: ExpandLines = None,
 ) -> FlowPayrollResponse:
     client = await lookups.client_of(context, client_id)
     limit = bounded_page_size(request, page_size)
     # Archived invoices are listed too: FlowPayroll has no archive, so hiding them would lose them.
     filters = InvoiceFilter(customer_id=client["id"], archived=None)
-    views = await service.list_invoices(context, filters, after_id=after_token(pagination_token), limit=limit)
+    # Without expand, `lineItems` is empty (its line-items endpoint has them); the totals by rate
+    # and the line counts are still those of all the invoice's lines.
+    lines = service.ListedLines.ALL if expand else service.ListedLines.AMOUNTS
+    views, limit = await service.list_invoices(
+        context,
+        filters,
+        after_id=after_token(pagination_token),
+        limit=limit,
+        lines=lines,
+        line_budget=line_budget(request),
+    )
     shown, meta = cut_page(views, limit, lambda view: int(view.invoice["id"]))
     organisation_id = await lookups.organisation_id(context)
     page = {"paginationToken": meta["next_cursor"], "pageSize": limit, "hasMorePages": meta["has_more"]}

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from invoicing.core.dialect import allowed_methods
 from invoicing.core.errors import DomainError, Unprocessable
+from invoicing.core.json_input import refused_json
 from invoicing.core.problems import field_path
 from invoicing.core.request_context import request_id_of
 from invoicing.flowpayroll.representation import FLOWPAYROLL_STATUS, error_envelope, key_values, message
@@ -90,6 +91,9 @@ async def handle_domain_error(request: Request, exc: Exception) -> FlowPayrollRe
 
 async def handle_validation_error(request: Request, exc: Exception) -> FlowPayrollResponse:
     assert isinstance(exc, RequestValidationError)
+    refused = refused_json(exc)
+    if refused is not None:  # well-formed, but past a bound of core.json_input
+        return refusal_response(400, [reason(field_path(refused.location), refused.reason, "invalid_value")])
     reasons = [
         reason(field_path(error.get("loc", ())), str(error.get("msg", "invalid value")), "invalid_value")
         for error in exc.errors()

@@ -140,7 +140,7 @@ def invoice_data(view: InvoiceView, *, organisation_id: str) -> dict[str, Any]:
     assert currency is not None, "stored currencies come from the catalogue"
     quantum = currency.quantum
     owner = owner_of(view, organisation_id)
-    line_count = len(view.lines)
+    line_count = len(view.summed_lines)
     return {
         "id": invoice["public_id"],
         "organisationId": organisation_id,
@@ -165,7 +165,7 @@ def invoice_data(view: InvoiceView, *, organisation_id: str) -> dict[str, Any]:
         "linesWithoutAttachmentsCount": line_count,
         "linesWithoutPoNumberCount": line_count,
         "lineItems": [line_item_data(line, owner) for line in view.lines],
-        "subtotalGroups": subtotal_groups(view.lines),
+        "subtotalGroups": subtotal_groups(view.summed_lines),
         "tags": [],
         "externalId": None,
         "externalProvider": None,

@@ -11,10 +11,10 @@ from pydantic import WithJsonSchema
 
 from invoicing.core.context import TenantContext
 from invoicing.core.errors import Unprocessable
-from invoicing.core.paging_params import NO_NUL
+from invoicing.core.paging_params import NO_NUL, ExpandLines, line_budget
 from invoicing.core.repository import Record
 from invoicing.core.routing import api_router
-from invoicing.core.wire_types import MAX_ID, CalendarDate, PlainInteger
+from invoicing.core.wire_types import MAX_ID, FilterDate, PlainInteger
 from invoicing.highlevel import lookups
 from invoicing.highlevel.dependencies import ReadContext, WriteContext
 from invoicing.highlevel.mapping import (
@@ -22,6 +22,7 @@ from invoicing.highlevel.mapping import (
     details_of,
     details_text,
     lines_of,
+    refuse_oversized,
     service_input,
     stored_discount,
     updated_details,
@@ -82,8 +83,9 @@ async def _save_details(context: TenantContext, invoice_id: int, details: dict[s
 
 @router.post("/invoices/", summary="Create Invoice", response_model=InvoiceOut, responses=ERRORS)
 @router.post("/invoices", include_in_schema=False)
-async def create_invoice(body: CreateInvoice, context: WriteContext) -> HighLevelResponse:
+async def create_invoice(request: Request, body: CreateInvoice, context: WriteContext) -> HighLevelResponse:
     location = await lookups.location_of(context, body.alt_id)
+    refuse_oversized(body.free_form(), _free_form_bytes(request))
     customer_id = await lookups.customer_for_contact(context, body.contact_details)
     draft = service_input(
         InvoiceCreate,
@@ -111,12 +113,13 @@ async def list_invoices(
     limit: Annotated[int, PlainInteger(minimum=1, maximum=MAX_ID), Query()],
     offset: Annotated[int, PlainInteger(minimum=0, maximum=10**9), Query()],
     status: StatusQuery = None,
-    start_at: Annotated[CalendarDate | None, Query(alias="startAt")] = None,
-    end_at: Annotated[CalendarDate | None, Query(alias="endAt")] = None,
+    start_at: Annotated[FilterDate | None, Query(alias="startAt")] = None,
+    end_at: Annotated[FilterDate | None, Query(alias="endAt")] = None,
     search: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
     contact_id: Annotated[str | None, Query(alias="contactId", max_length=64)] = None,
     sort_field: Annotated[Literal["issueDate"] | None, Query(alias="sortField")] = None,
     sort_order: Annotated[Literal["ascend", "descend"], Query(alias="sortOrder")] = "descend",
+    expand: ExpandLines = None,
 ) -> HighLevelResponse:
     location = await lookups.location_of(context, alt_id)
     _check_limit(request, limit)
@@ -135,6 +138,10 @@ async def list_invoices(
         limit=limit,
         by_issue_date=sort_field == "issueDate",
         ascending=sort_order == "ascend",
+        # Without expand, `invoiceItems` is empty (GET /invoices/{invoiceId} has them); `totalSummary`
+        # is still that of all the invoice's lines.
+        lines=service.ListedLines.ALL if expand else service.ListedLines.AMOUNTS,
+        line_budget=line_budget(request),
     )
     return HighLevelResponse({"invoices": [invoice_object(view, location) for view in views], "total": total})
 
@@ -153,9 +160,10 @@ async def get_invoice(
 
 @router.put("/invoices/{invoiceId}", summary="Update invoice", response_model=InvoiceOut, responses=ERRORS)
 async def update_invoice(
-    invoice_public_id: InvoiceIdPath, body: UpdateInvoice, context: WriteContext
+    request: Request, invoice_public_id: InvoiceIdPath, body: UpdateInvoice, context: WriteContext
 ) -> HighLevelResponse:
     location = await lookups.location_of(context, body.alt_id)
+    refuse_oversized(body.free_form(), _free_form_bytes(request))
     invoice_id = await lookups.invoice_id_of(context, invoice_public_id)
     discount = body.discount or stored_discount(details_of((await service.get_invoice(context, invoice_id)).invoice))
     changes: dict[str, Any] = {
@@ -210,11 +218,13 @@ async def send_invoice(invoice_public_id: InvoiceIdPath, body: SendInvoice, cont
     responses=ERRORS,
 )
 async def record_invoice_payment(
+    request: Request,
     invoice_public_id: InvoiceIdPath,
     body: RecordPayment,
     context: WriteContext,
 ) -> HighLevelResponse:
     location = await lookups.location_of(context, body.alt_id)
+    refuse_oversized(body.free_form(), _free_form_bytes(request))
     invoice_id = await lookups.invoice_id_of(context, invoice_public_id)
     if body.amount is None:  # HighLevel: no amount pays what is due (RecordPayment checked the rest)
         recorded = await pay_in_full(
@@ -249,6 +259,10 @@ async def _contact_filter(context: TenantContext, contact_id: str | None) -> int
         return None
     # An unknown contact has no invoices: filter on an id no customer has, rather than on none.
     return await lookups.customer_id_of(context, contact_id) or 0
+
+
+def _free_form_bytes(request: Request) -> int:
+    return int(request.app.state.settings.max_free_form_bytes)
 
 
 def _check_limit(request: Request, limit: int) -> None:

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from invoicing.core.dialect import allowed_methods
 from invoicing.core.errors import DomainError, Unauthenticated
+from invoicing.core.json_input import refused_json
 from invoicing.core.problems import field_path
 from invoicing.core.request_context import request_id_of
 from invoicing.highlevel.responses import HighLevelResponse
@@ -86,6 +87,9 @@ def validation_messages(exc: RequestValidationError) -> list[str]:
 
 async def handle_validation_error(request: Request, exc: Exception) -> HighLevelResponse:
     assert isinstance(exc, RequestValidationError)
+    refused = refused_json(exc)
+    if refused is not None:  # well-formed, but past a bound of core.json_input
+        return respond(422, [f"{field_path(refused.location)}: {refused.reason}"])
     if any(error.get("type") == "json_invalid" for error in exc.errors()):
         return respond(400, "The request body is not valid JSON", error=False)
     return respond(422, validation_messages(exc))

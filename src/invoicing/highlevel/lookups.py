@@ -11,7 +11,7 @@ from sqlalchemy import RowMapping
 from invoicing.core.context import TenantContext
 from invoicing.core.errors import Forbidden, Unprocessable
 from invoicing.core.ids import is_public_id
-from invoicing.core.wire_types import WHITESPACE
+from invoicing.core.wire_types import UNICODE_SPACES, VISIBLE_NAME, WHITESPACE
 from invoicing.customers.repository import CustomerRepository
 from invoicing.customers.schemas import CustomerCreate
 from invoicing.customers.service import create_customer
@@ -21,7 +21,8 @@ from invoicing.invoices.lifecycle import InvoiceNotFound
 from invoicing.invoices.repository import InvoiceRepository
 from invoicing.tenants.repository import TenantRepository
 
-_BLANKS = re.compile(f"[{WHITESPACE}]+")
+# Every Unicode space, so a contact named "Ada\u3000Lovelace" splits as "Ada Lovelace" does.
+_BLANKS = re.compile(f"[{WHITESPACE}{UNICODE_SPACES}]+")
 
 
 class LocationForbidden(Forbidden):
@@ -69,6 +70,8 @@ async def existing_customer_id(context: TenantContext, contact_id: str) -> int:
 async def customer_for_contact(context: TenantContext, contact: ContactDetails) -> int:
     """The customer `contact.id` names; an unknown id of the right form creates it from the details.
 
+    The id of a deleted customer is refused (422 `customer_deleted`).
+
     A known customer is used as stored: the details sent do not rewrite it (the primary API edits customers).
     """
     if not well_formed(contact.id):
@@ -76,6 +79,11 @@ async def customer_for_contact(context: TenantContext, contact: ContactDetails) 
     found = await customer_id_of(context, contact.id)
     if found is not None:
         return found
+    # A deleted contact's id is neither brought back (its deletion would silently be undone)
+    # nor reused for a new customer (its old invoices would seem to belong to the new one).
+    if await CustomerRepository(context.connection, context.tenant_id).public_id_retired(contact.id):
+        message = "contactDetails.id names a deleted contact; send a new id to create the contact again."
+        raise Unprocessable.field("contactDetails.id", message, code="customer_deleted")
     created = await create_customer(
         context.connection, tenant_id=context.tenant_id, data=_customer_fields(contact), public_id=contact.id
     )
@@ -83,8 +91,9 @@ async def customer_for_contact(context: TenantContext, contact: ContactDetails) 
 
 
 def _customer_fields(contact: ContactDetails) -> CustomerCreate:
-    # Split at the first run of blanks; the name has a character other than a blank (its pattern).
-    first, *rest = [part for part in _BLANKS.split(contact.name) if part]
+    # Split at the first run of blanks, keeping the parts with a visible character: the name has
+    # one (its pattern), so `first` exists, and every part is a valid name of its own.
+    first, *rest = [part for part in _BLANKS.split(contact.name) if re.search(VISIBLE_NAME, part)]
     return service_input(
         CustomerCreate,
         "contactDetails",

@@ -7,7 +7,8 @@ silently computed differently.
 """
 
 import json
-from collections.abc import Sequence
+import logging
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -15,12 +16,21 @@ import orjson
 from pydantic import BaseModel, ValidationError
 
 from invoicing.core.errors import Unprocessable
+from invoicing.core.json_input import json_problem
 from invoicing.core.repository import Record
 from invoicing.highlevel.responses import exact_number
 from invoicing.highlevel.schemas import ContactDetails, CreateInvoice, Discount, InvoiceItem, UpdateInvoice
 from invoicing.invoices.schemas import LineIn
 
+logger = logging.getLogger("invoicing.highlevel")
+
 NO_DISCOUNT = Discount()
+# The largest values the settings allow (config.Settings): nothing stored since those bounds
+# came in goes past them, so a stored field beyond them predates the bounds.
+FREE_FORM_BYTES_CEILING = 65_536
+FREE_FORM_DEPTH_CEILING = 64
+# Where the stored fields keep the clients' free-form JSON.
+STORED_FREE_FORM = (("businessDetails",), ("sentTo",), ("contact", "additionalEmails"), ("contact", "customFields"))
 Model = TypeVar("Model", bound=BaseModel)
 
 
@@ -43,11 +53,46 @@ def details_of(invoice: Record) -> dict[str, Any]:
     hold integers beyond 64 bits, which orjson cannot write but a Decimal is written digit for digit.
     """
     text = invoice.get("highlevel_details")
-    return dict(json.loads(text, parse_float=Decimal, parse_int=Decimal)) if text else {}
+    if not text:
+        return {}
+    details = dict(json.loads(text, parse_float=Decimal, parse_int=Decimal))
+    # Deeper than the brackets it holds it cannot be: only a long or bracket-heavy text needs a look.
+    if len(text) > FREE_FORM_BYTES_CEILING or text.count("{") + text.count("[") > FREE_FORM_DEPTH_CEILING:
+        _drop_unrenderable(details, invoice.get("public_id"))
+    return details
+
+
+def _drop_unrenderable(details: dict[str, Any], public_id: object) -> None:
+    """Free-form fields stored before the bounds (core.json_input, `max_free_form_bytes`) were
+    enforced, too deep for orjson to write or amplified to megabytes, are shown as absent rather
+    than failing every read and list that includes the invoice."""
+    for *parents, key in STORED_FREE_FORM:
+        holder: Any = details
+        for parent in parents:
+            holder = holder.get(parent) if isinstance(holder, dict) else None
+        if not isinstance(holder, dict) or key not in holder:
+            continue
+        value = holder[key]
+        too_deep = json_problem(value, max_depth=FREE_FORM_DEPTH_CEILING, check_text=False) is not None
+        if too_deep or len(json_text(value)) > FREE_FORM_BYTES_CEILING:
+            del holder[key]
+            logger.warning("stored free-form field not shown", extra={"invoice": public_id, "field": key})
 
 
 def details_text(details: dict[str, Any]) -> str:
-    return orjson.dumps(_wide_ints_as_decimals(details), default=exact_number).decode()
+    return json_text(details)
+
+
+def json_text(value: Any) -> str:
+    """`value` as stored and answered: exact decimals, integers beyond 64 bits, no number expanded."""
+    return orjson.dumps(_wide_ints_as_decimals(value), default=exact_number).decode()
+
+
+def refuse_oversized(free_form: Mapping[str, Any], max_bytes: int) -> None:
+    """Each free-form field at most `max_bytes` of JSON as stored (and so as answered), or 422 naming it."""
+    for field, value in free_form.items():
+        if value is not None and len(json_text(value).encode()) > max_bytes:
+            raise Unprocessable.field(field, f"{field} must be at most {max_bytes} bytes as JSON")
 
 
 def _wide_ints_as_decimals(value: Any) -> Any:

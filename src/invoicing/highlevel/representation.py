@@ -70,7 +70,7 @@ def invoice_object(view: InvoiceView, location: Record) -> dict[str, Any]:
         # Features this service does not have, present (empty) because the DTOs list them.
         "paymentSchedule": {},
         "remindersConfiguration": {},
-        "totalSummary": _total_summary(view.lines, invoice["amount_tax_total"], quantum),
+        "totalSummary": _total_summary(view.summed_lines, invoice["amount_tax_total"], quantum),
         "availableActions": available_actions(facts),
     }
 

@@ -7,14 +7,12 @@ services' inputs without a second round of refusals.
 """
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
-    BeforeValidator,
     ConfigDict,
     Field,
     Strict,
@@ -27,7 +25,7 @@ from pydantic.alias_generators import to_camel
 
 from invoicing.core.ids import PUBLIC_ID_PATTERN
 from invoicing.core.schemas import Input
-from invoicing.core.wire_types import SOME_TEXT, CalendarDate, Flag
+from invoicing.core.wire_types import BusinessMoment, CalendarDate, Flag, VisibleName
 from invoicing.currencies.schemas import CurrencyCode
 from invoicing.customers.schemas import Email
 from invoicing.invoices.schemas import MAX_LINES, Percent, Quantity, UnitPrice
@@ -56,24 +54,10 @@ _ONE_STATUS = f" *({'|'.join(STATUS_NAMES)})? *"
 STATUS_LIST_PATTERN = f"^{_ONE_STATUS}(,{_ONE_STATUS})*$"
 STATUS_LIST = re.compile(STATUS_LIST_PATTERN)
 ZERO_PATTERN = r"^0(\.0{1,4})?$"
-
-
-def _date_time_text(value: object) -> object:
-    # RFC 3339 text only: lax parsing would also read a bare number as a Unix time.
-    if not isinstance(value, str):
-        raise ValueError("must be a date-time such as 2026-01-31T09:30:00Z")
-    return value
-
-
-def _in_utc(moment: datetime) -> datetime:
-    # Stored in UTC: a moment that falls outside years 1-9999 there cannot be kept.
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("fulfilledAt is out of range once converted to UTC") from None
-
-
-Moment = Annotated[AwareDatetime, BeforeValidator(_date_time_text), AfterValidator(_in_utc)]
+# Free-form JSON (clients' own objects, kept as sent): members published here; depth, text and
+# numbers bounded for every body (core.json_input); size per field by `max_free_form_bytes`.
+MAX_FREE_FORM_MEMBERS = 100
+FreeFormObject = Annotated[dict[str, Any], Field(max_length=MAX_FREE_FORM_MEMBERS)]
 
 
 class HighLevelInput(Input):
@@ -101,18 +85,21 @@ class ContactDetails(HighLevelInput):
     """Names the customer: `id` is its public_id; an unknown id of that form creates it from these details."""
 
     id: PublicId
-    name: Annotated[str, StringConstraints(min_length=1, max_length=201, pattern=SOME_TEXT)]
+    name: Annotated[str, VisibleName(201)]
     phone_no: Annotated[str, StringConstraints(max_length=32)]
     email: Email | Literal[""]
-    company_name: Text200 | None = None
+    company_name: Annotated[str, VisibleName(200, optional=True)] | None = None
     address: Address | None = None
-    additional_emails: list[dict[str, Any]] | None = Field(default=None, max_length=20)
-    custom_fields: list[Any] | None = Field(default=None, max_length=100)
+    additional_emails: list[FreeFormObject] | None = Field(default=None, max_length=20)
+    custom_fields: list[Any] | None = Field(default=None, max_length=MAX_FREE_FORM_MEMBERS)
+
+    def free_form(self, at: str) -> dict[str, Any]:
+        return {f"{at}.additionalEmails": self.additional_emails, f"{at}.customFields": self.custom_fields}
 
 
 class ItemTax(HighLevelInput):
     id: Annotated[str, StringConstraints(max_length=64)] = Field(alias="_id")
-    name: Text200
+    name: Annotated[str, VisibleName(200, optional=True)]
     rate: Percent
     calculation: Literal["exclusive"] | None = None
     description: Text200 | None = None
@@ -120,7 +107,7 @@ class ItemTax(HighLevelInput):
 
 
 class InvoiceItem(HighLevelInput):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=SOME_TEXT)]
+    name: Annotated[str, VisibleName(500)]
     description: Notes | None = None
     product_id: Annotated[str, StringConstraints(max_length=64)] | None = None
     price_id: Annotated[str, StringConstraints(max_length=64)] | None = None
@@ -164,7 +151,7 @@ DiscountIn = Annotated[Discount, WithJsonSchema(_discount_schema())]
 class InvoiceDocument(Located):
     """What create and update share: the document's fields."""
 
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    name: Annotated[str, VisibleName(200)]
     title: Text200 | None = None
     currency: CurrencyCode
     terms_notes: Notes | None = None
@@ -182,23 +169,36 @@ class InvoiceDocument(Located):
 
 
 class CreateInvoice(InvoiceDocument):
-    business_details: dict[str, Any]
+    business_details: FreeFormObject
     items: list[InvoiceItem] = Field(max_length=MAX_LINES)
     discount: DiscountIn
     contact_details: ContactDetails
-    sent_to: dict[str, Any]
+    sent_to: FreeFormObject
     live_mode: Flag
+
+    def free_form(self) -> dict[str, Any]:
+        """Every free-form field, by its name in the body."""
+        return {
+            "businessDetails": self.business_details,
+            "sentTo": self.sent_to,
+            **self.contact_details.free_form("contactDetails"),
+        }
 
 
 class UpdateInvoice(InvoiceDocument):
     due_date: CalendarDate  # required on update (UpdateInvoiceDto)
     description: Notes | None = None
-    business_details: dict[str, Any] | None = None
+    business_details: FreeFormObject | None = None
     contact_id: Annotated[str, StringConstraints(max_length=64)] | None = None
     contact_details: ContactDetails | None = None
     discount: DiscountIn | None = None
     invoice_items: list[InvoiceItem] = Field(max_length=MAX_LINES)
     live_mode: Flag | None = None
+
+    def free_form(self) -> dict[str, Any]:
+        """Every free-form field, by its name in the body."""
+        contact = self.contact_details.free_form("contactDetails") if self.contact_details else {}
+        return {"businessDetails": self.business_details, **contact}
 
 
 class VoidInvoice(Located):
@@ -215,6 +215,10 @@ class RecordPayment(Located):
     mode: PaymentMethod
     amount: PaymentAmount | None = None
     notes: Text200 | None = None
-    card: dict[str, Any] | None = None
-    cheque: dict[str, Any] | None = None
-    fulfilled_at: Moment | None = None
+    card: FreeFormObject | None = None  # accepted as HighLevel's DTO has them; not kept
+    cheque: FreeFormObject | None = None
+    fulfilled_at: BusinessMoment | None = None
+
+    def free_form(self) -> dict[str, Any]:
+        """Every free-form field, by its name in the body."""
+        return {"card": self.card, "cheque": self.cheque}

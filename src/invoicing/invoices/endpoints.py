@@ -9,7 +9,7 @@ from pydantic import WithJsonSchema
 from invoicing.auth.dependencies import ReadContext, WriteContext
 from invoicing.core.errors import Unprocessable
 from invoicing.core.pagination import cut_page, decode_cursor
-from invoicing.core.paging_params import NO_NUL, Cursor, Limit, page_size
+from invoicing.core.paging_params import NO_NUL, Cursor, ExpandLines, Limit, line_budget, page_size
 from invoicing.core.responses import JsonResponse, envelope
 from invoicing.core.routing import api_router
 from invoicing.core.schemas import (
@@ -21,13 +21,13 @@ from invoicing.core.schemas import (
     PositiveId,
     problem_responses,
 )
-from invoicing.core.wire_types import CalendarDate
+from invoicing.core.wire_types import FilterDate
 from invoicing.events.representation import event_resource
 from invoicing.invoices import service
 from invoicing.invoices.lifecycle import Status
 from invoicing.invoices.repository import InvoiceFilter
 from invoicing.invoices.representation import invoice_resource, invoice_response
-from invoicing.invoices.schemas import EventResource, InvoiceCreate, InvoiceResource, InvoiceUpdate
+from invoicing.invoices.schemas import EventResource, InvoiceCreate, InvoiceListItem, InvoiceResource, InvoiceUpdate
 
 router = api_router(prefix="/invoices", tags=["invoices"])
 
@@ -65,8 +65,8 @@ async def create_invoice(body: InvoiceCreate, context: WriteContext) -> JsonResp
 
 @router.get(
     "",
-    summary="List invoices (newest first, cursor pages)",
-    response_model=PageEnvelope[InvoiceResource],
+    summary="List invoices (newest first, cursor pages; lines only with expand=lines)",
+    response_model=PageEnvelope[InvoiceListItem],
     responses=problem_responses(*AUTHENTICATED),
 )
 async def list_invoices(
@@ -81,13 +81,19 @@ async def list_invoices(
     archived: Annotated[
         str, Query(pattern="^(true|false|any)$", description="Archived invoices are hidden unless asked for.")
     ] = "false",
-    issue_date_from: Annotated[CalendarDate | None, Query()] = None,
-    issue_date_to: Annotated[CalendarDate | None, Query()] = None,
+    issue_date_from: Annotated[FilterDate | None, Query()] = None,
+    issue_date_to: Annotated[FilterDate | None, Query()] = None,
     q: Annotated[
-        str | None, Query(max_length=200, pattern=NO_NUL, description="Matches number, receiver name or notes.")
+        str | None,
+        Query(
+            max_length=200,
+            pattern=NO_NUL,
+            description="Matches number, receiver name or notes, in any case (Turkish I/İ/ı/i alike).",
+        ),
     ] = None,
     cursor: Cursor = None,
     limit: Limit = None,
+    expand: ExpandLines = None,
 ) -> JsonResponse:
     size = page_size(request, limit)
     filters = InvoiceFilter(
@@ -98,9 +104,12 @@ async def list_invoices(
         issue_date_to=issue_date_to,
         search=q,
     )
-    views = await service.list_invoices(context, filters, after_id=decode_cursor(cursor), limit=size)
+    lines = service.ListedLines.ALL if expand else service.ListedLines.NONE
+    views, size = await service.list_invoices(
+        context, filters, after_id=decode_cursor(cursor), limit=size, lines=lines, line_budget=line_budget(request)
+    )
     shown, meta = cut_page(views, size, lambda view: int(view.invoice["id"]))
-    return JsonResponse(envelope([invoice_resource(view) for view in shown], meta=meta))
+    return JsonResponse(envelope([invoice_resource(view, with_lines=bool(expand)) for view in shown], meta=meta))
 
 
 @router.get(

@@ -6,13 +6,13 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Executable, Integer, Label, RowMapping, bindparam, delete, func, or_, select, update
+from sqlalchemy import Executable, Integer, Label, RowMapping, bindparam, delete, func, select, update
 from sqlalchemy.sql import Select
 
 from invoicing.core.db import is_postgresql
 from invoicing.core.ids import new_public_id
 from invoicing.core.repository import TenantScopedRepository, fetch_one, fetch_optional, tenant_bound
-from invoicing.customers.repository import like_pattern
+from invoicing.core.search import like_pattern, search_key
 from invoicing.customers.tables import customers
 from invoicing.events.repository import EventRepository, PendingEvent, append_after
 from invoicing.invoices.tables import invoice_lines, invoices
@@ -35,6 +35,23 @@ class InvoiceFilter:
     issue_date_from: date | None = None
     issue_date_to: date | None = None
     search: str | None = None
+
+
+# The columns list search covers, in the order their keys are joined.
+SEARCHED = ("document_number", "receiver_name", "notes")
+
+
+def invoice_search_key(values: Mapping[str, Any]) -> str:
+    """The stored search key of an invoice with these SEARCHED values, one line per field (so a
+    term never matches across two fields unless it holds a line break itself)."""
+    return "\n".join(search_key(values[name]) for name in SEARCHED if values.get(name))
+
+
+def with_search_key(current: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """`changes` plus the search key they make, if they touch a searched column."""
+    if not any(name in changes for name in SEARCHED):
+        return dict(changes)
+    return {**changes, "search_key": invoice_search_key({**current, **changes})}
 
 
 _CUSTOMER_KEYS = [(CUSTOMER_PREFIX + column.name, column.name) for column in customers.c]
@@ -76,12 +93,26 @@ def _lines_of_invoice() -> Select[Any]:
     )
 
 
+# What the dialects' list pages show of lines they do not carry: totals by tax rate and counts.
+_LINE_AMOUNTS = ("invoice_id", "vat_rate_percent", "amount_discount", "amount_net", "amount_tax", "amount_total")
+
+
 @cache
-def _lines_of_invoices() -> Select[Any]:
+def _lines_of_invoices(*, amounts_only: bool) -> Select[Any]:
+    columns = [invoice_lines.c[name] for name in _LINE_AMOUNTS] if amounts_only else [invoice_lines]
     return (
-        select(invoice_lines)
+        select(*columns)
         .where(tenant_bound(invoice_lines), invoice_lines.c.invoice_id.in_(bindparam("invoice_ids", expanding=True)))
         .order_by(invoice_lines.c.invoice_id, invoice_lines.c.position)
+    )
+
+
+@cache
+def _line_counts_of_invoices() -> Select[Any]:
+    return (
+        select(invoice_lines.c.invoice_id, func.count())
+        .where(tenant_bound(invoice_lines), invoice_lines.c.invoice_id.in_(bindparam("invoice_ids", expanding=True)))
+        .group_by(invoice_lines.c.invoice_id)
     )
 
 
@@ -125,12 +156,7 @@ def _where(statement: Select[Any], names: tuple[str, ...]) -> Select[Any]:
         "f_archived": lambda: invoices.c.is_archived == bindparam("f_archived"),
         "f_issue_date_from": lambda: invoices.c.issue_date >= bindparam("f_issue_date_from"),
         "f_issue_date_to": lambda: invoices.c.issue_date <= bindparam("f_issue_date_to"),
-        "f_search": lambda: or_(
-            *(
-                func.lower(column).like(bindparam("f_search"), escape="\\")
-                for column in (invoices.c.document_number, invoices.c.receiver_name, invoices.c.notes)
-            )
-        ),
+        "f_search": lambda: invoices.c.search_key.like(bindparam("f_search"), escape="\\"),
     }
     return statement.where(*(conditions[name]() for name in names))
 
@@ -151,7 +177,9 @@ class InvoiceRepository(TenantScopedRepository):
         return _visible_with_customer().params(**self.bound())
 
     async def insert(self, **values: Any) -> RowMapping:
-        statement = self.insert_values(public_id=new_public_id(), **values).returning(invoices)
+        statement = self.insert_values(
+            public_id=new_public_id(), search_key=invoice_search_key(values), **values
+        ).returning(invoices)
         return await fetch_one(self.connection, statement)
 
     async def get(self, invoice_id: int, *, for_update: bool = False) -> InvoiceRow | None:
@@ -187,6 +215,9 @@ class InvoiceRepository(TenantScopedRepository):
         find the state they expect win; `version` moves by one with every change. On PostgreSQL
         the event is written by the same statement (a data-modifying CTE): one round trip.
         """
+        # A searched column changes with its key (`with_search_key`), or search would miss it.
+        if any(name in values for name in SEARCHED) and "search_key" not in values:
+            raise ValueError("a change of a searched column must set search_key too (with_search_key)")
         # SQLite has no data-modifying CTEs: there the event is a second statement.
         pending = event.values() if event is not None and is_postgresql(self.connection) else {}
         statement = _claim(
@@ -217,18 +248,31 @@ class InvoiceRepository(TenantScopedRepository):
             ]
             await self.connection.execute(invoice_lines.insert(), rows)
 
-    async def lines_for(self, invoice_ids: Collection[int]) -> dict[int, list[RowMapping]]:
+    async def lines_for(
+        self, invoice_ids: Collection[int], *, amounts_only: bool = False
+    ) -> dict[int, list[RowMapping]]:
+        """Each invoice's lines in order; `amounts_only`: only `invoice_id`, the rate and the amounts."""
         if not invoice_ids:
             return {}
-        if len(invoice_ids) == 1:
+        if len(invoice_ids) == 1 and not amounts_only:
             (only,) = invoice_ids
             statement, params = _lines_of_invoice(), self.bound(invoice_id=only)
         else:
-            statement, params = _lines_of_invoices(), self.bound(invoice_ids=list(invoice_ids))
+            statement = _lines_of_invoices(amounts_only=amounts_only)
+            params = self.bound(invoice_ids=list(invoice_ids))
         grouped: dict[int, list[RowMapping]] = {invoice_id: [] for invoice_id in invoice_ids}
         for row in (await self.connection.execute(statement, params)).mappings():
             grouped[row["invoice_id"]].append(row)
         return grouped
+
+    async def line_counts(self, invoice_ids: Collection[int]) -> dict[int, int]:
+        """How many lines each invoice has (0 for one without lines)."""
+        counts = dict.fromkeys(invoice_ids, 0)
+        if counts:
+            params = self.bound(invoice_ids=list(counts))
+            for invoice_id, count in (await self.connection.execute(_line_counts_of_invoices(), params)).all():
+                counts[invoice_id] = int(count)
+        return counts
 
     async def count_lines(self, invoice_id: int) -> int:
         statement = self.select_from_table(func.count(), table=invoice_lines).where(

@@ -33,13 +33,15 @@ def line_resource(row: Record) -> dict[str, Any]:
     }
 
 
-def invoice_resource(view: InvoiceView) -> dict[str, Any]:
+def invoice_resource(view: InvoiceView, *, with_lines: bool = True) -> dict[str, Any]:
+    """`with_lines=False` (list pages not expanded): no `lines` key, since an empty list would say
+    the invoice has none."""
     invoice = view.invoice
     facts = facts_of(invoice)
     currency = find_currency(invoice["currency"])
     assert currency is not None, "stored currencies come from the catalogue"
     quantum = currency.quantum
-    return {
+    resource = {
         "id": invoice["id"],
         "public_id": invoice["public_id"],
         "document_number": invoice["document_number"],
@@ -81,8 +83,10 @@ def invoice_resource(view: InvoiceView) -> dict[str, Any]:
         "available_actions": available_actions(facts),
         "customer": customer_resource(view.customer) if view.customer is not None else None,
         "currency": currency_resource(currency),
-        "lines": [line_resource(line) for line in view.lines],
     }
+    if with_lines:
+        resource["lines"] = [line_resource(line) for line in view.lines]
+    return resource
 
 
 def invoice_resources(views: Sequence[InvoiceView]) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, WithJsonSchema, field_validator
 
 from invoicing.core.schemas import Input
-from invoicing.core.wire_types import SOME_TEXT, BodyId, CalendarDate, ExactDecimal
+from invoicing.core.wire_types import BodyId, CalendarDate, ExactDecimal, VisibleName
 from invoicing.currencies.schemas import CURRENCY_CODE_SCHEMA, CurrencyCode, CurrencyResource
 from invoicing.customers.schemas import CustomerResource
 from invoicing.invoices.catalogs import DocumentClass, DocumentType, ProfileId
@@ -24,7 +24,7 @@ Notes = Annotated[str, StringConstraints(max_length=5000)]
 
 
 class LineIn(Input):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=SOME_TEXT)]
+    name: Annotated[str, VisibleName(500)]
     quantity: Quantity = Field(description="Decimal string or number, > 0, up to 6 decimals.")
     unit_price: UnitPrice = Field(description="Decimal string or number, >= 0, up to 4 decimals.")
     vat_rate_percent: Percent = Field(description="0 to 100.")
@@ -127,6 +127,14 @@ class InvoiceResource(BaseModel):
     customer: CustomerResource | None
     currency: CurrencyResource
     lines: list[LineResource]
+
+
+class InvoiceListItem(InvoiceResource):
+    """An invoice in a list page: `lines` only with `expand=lines`."""
+
+    lines: list[LineResource] = Field(
+        default_factory=list, description="Only with `expand=lines`; GET /invoices/{id} always has them."
+    )
 
 
 class EventResource(BaseModel):

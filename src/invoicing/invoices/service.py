@@ -4,7 +4,9 @@ not found -> input -> lock -> lifecycle guard -> change -> event (same transacti
 Services never commit: the caller's transaction does (the request, or the CLI).
 """
 
+from collections.abc import Sequence
 from datetime import date, datetime
+from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,7 +22,7 @@ from invoicing.invoices import drafts
 from invoicing.invoices.catalogs import DEFAULT_DOCUMENT_CLASS, DEFAULT_DOCUMENT_TYPE, DEFAULT_PROFILE_BY_CLASS
 from invoicing.invoices.lifecycle import Action, InvoiceNotFound, Status
 from invoicing.invoices.money import ZERO
-from invoicing.invoices.repository import InvoiceFilter, InvoiceRepository
+from invoicing.invoices.repository import InvoiceFilter, InvoiceRepository, InvoiceRow
 from invoicing.invoices.schemas import InvoiceCreate, InvoiceUpdate
 from invoicing.invoices.transitions import InvoiceView, Locked, apply, load, lock_for, record
 from invoicing.series.repository import SeriesRepository
@@ -129,7 +131,8 @@ async def issue_invoice(context: TenantContext, invoice_id: int) -> InvoiceView:
 async def issuing_values(context: TenantContext, locked: Locked, *, at: datetime) -> dict[str, Any]:
     """What issuing a locked draft writes: its number, issue date and receiver snapshot.
 
-    Raises Unprocessable (`invoice_incomplete`) without a customer or lines.
+    Raises Unprocessable: `customer_deleted` if its customer was deleted, `invoice_incomplete`
+    without a customer or lines.
     """
     await _refuse_incomplete(locked)
     invoice = locked.invoice
@@ -155,27 +158,83 @@ async def get_invoice(context: TenantContext, invoice_id: int) -> InvoiceView:
     return InvoiceView(invoice=current.invoice, customer=current.customer, lines=lines)
 
 
+class ListedLines(Enum):
+    """What a list page reads of its invoices' lines (finding: a page of 20 invoices of 500
+    lines was 7 MB). The single invoice always carries all of its lines."""
+
+    NONE = "none"  # the primary API's lists: its invoice carries its own totals
+    AMOUNTS = "amounts"  # the dialects' lists: each line's amounts, for the totals and counts they show
+    ALL = "all"  # `expand=lines`: whole lines, for as many invoices as fit in the page's line budget
+
+
 async def list_invoices(
-    context: TenantContext, filters: InvoiceFilter, *, after_id: int | None, limit: int
-) -> list[InvoiceView]:
-    """Newest first, `limit + 1` at most (the extra one tells the caller another page exists)."""
+    context: TenantContext,
+    filters: InvoiceFilter,
+    *,
+    after_id: int | None,
+    limit: int,
+    lines: ListedLines = ListedLines.NONE,
+    line_budget: int = 0,
+) -> tuple[list[InvoiceView], int]:
+    """Newest first: `limit + 1` invoices at most (the extra one tells the caller another page
+    exists), and the page size to cut them at: `limit`, or fewer with ListedLines.ALL when
+    `limit` invoices would carry more than `line_budget` lines (the first invoice always fits)."""
     repository = InvoiceRepository(context.connection, context.tenant_id)
     rows = await repository.page(filters, after_id=after_id, limit=limit)
-    lines = await repository.lines_for([row.invoice["id"] for row in rows[:limit]])
-    return [InvoiceView(row.invoice, row.customer, lines.get(row.invoice["id"], [])) for row in rows]
+    size = limit
+    if lines is ListedLines.ALL:
+        size = await _fitting(repository, rows[:limit], line_budget) if rows else limit
+        rows = rows[: size + 1]
+    return await _views(repository, rows, rows[:size], lines), size
 
 
 async def list_invoices_by_offset(
-    context: TenantContext, filters: InvoiceFilter, *, offset: int, limit: int, by_issue_date: bool, ascending: bool
+    context: TenantContext,
+    filters: InvoiceFilter,
+    *,
+    offset: int,
+    limit: int,
+    by_issue_date: bool,
+    ascending: bool,
+    lines: ListedLines = ListedLines.NONE,
+    line_budget: int = 0,
 ) -> tuple[list[InvoiceView], int]:
-    """One offset page (HighLevel's lists) and how many invoices match the filters in all."""
+    """One offset page (HighLevel's lists) and how many invoices match the filters in all. With
+    ListedLines.ALL the page ends early where `line_budget` would be exceeded (as `list_invoices`)."""
     repository = InvoiceRepository(context.connection, context.tenant_id)
     rows = await repository.offset_page(
         filters, offset=offset, limit=limit, by_issue_date=by_issue_date, ascending=ascending
     )
-    lines = await repository.lines_for([row.invoice["id"] for row in rows])
-    views = [InvoiceView(row.invoice, row.customer, lines.get(row.invoice["id"], [])) for row in rows]
-    return views, await repository.count(filters)
+    if lines is ListedLines.ALL and rows:
+        rows = rows[: await _fitting(repository, rows, line_budget)]
+    return await _views(repository, rows, rows, lines), await repository.count(filters)
+
+
+def fitting_count(line_counts: Sequence[int], budget: int) -> int:
+    """How many invoices, in page order, fit in `budget` lines: at least one, whatever its lines."""
+    carried = 0
+    for taken, count in enumerate(line_counts):
+        carried += count
+        if carried > budget and taken > 0:
+            return taken
+    return len(line_counts)
+
+
+async def _fitting(repository: InvoiceRepository, rows: Sequence[InvoiceRow], budget: int) -> int:
+    counts = await repository.line_counts([row.invoice["id"] for row in rows])
+    return fitting_count([counts[row.invoice["id"]] for row in rows], budget)
+
+
+async def _views(
+    repository: InvoiceRepository, rows: Sequence[InvoiceRow], shown: Sequence[InvoiceRow], lines: ListedLines
+) -> list[InvoiceView]:
+    """Views of `rows`, with what `lines` asks for read for the `shown` ones (the rest is never rendered)."""
+    if lines is ListedLines.NONE:
+        return [InvoiceView(row.invoice, row.customer, []) for row in rows]
+    read = await repository.lines_for([row.invoice["id"] for row in shown], amounts_only=lines is ListedLines.AMOUNTS)
+    if lines is ListedLines.AMOUNTS:
+        return [InvoiceView(row.invoice, row.customer, [], read.get(row.invoice["id"], [])) for row in rows]
+    return [InvoiceView(row.invoice, row.customer, read.get(row.invoice["id"], [])) for row in rows]
 
 
 async def list_events(context: TenantContext, invoice_id: int) -> list[RowMapping]:
@@ -188,7 +247,11 @@ async def list_events(context: TenantContext, invoice_id: int) -> list[RowMappin
 
 async def _refuse_incomplete(locked: Locked) -> None:
     errors: dict[str, list[str]] = {}
-    if locked.row.customer is None:
+    customer = locked.row.customer
+    if customer is not None and customer["deleted_at"] is not None:
+        message = "The invoice's customer has been deleted; name another customer to issue it."
+        raise Unprocessable.field("customer_id", message, code="customer_deleted")
+    if customer is None:
         errors["customer_id"] = ["An invoice needs a customer to be issued."]
     if await locked.repository.count_lines(locked.invoice["id"]) == 0:
         errors["lines"] = ["An invoice needs at least one line to be issued."]

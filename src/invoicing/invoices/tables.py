@@ -45,6 +45,8 @@ invoices = Table(
     Column("version", Integer, nullable=False),
     # HighLevel-only document fields (name, title, businessDetails, ...) as JSON text (migration 0005).
     Column("highlevel_details", Text),
+    # What list search matches: invoice_search_key(...) of SEARCHED, written with them (migration 0007).
+    Column("search_key", Text, nullable=False),
     *timestamp_columns(),
 )
 

@@ -27,16 +27,26 @@ from invoicing.invoices.lifecycle import (
     guard,
     next_status,
 )
-from invoicing.invoices.repository import InvoiceRepository, InvoiceRow
+from invoicing.invoices.repository import InvoiceRepository, InvoiceRow, with_search_key
 
 
 @dataclass(frozen=True, slots=True)
 class InvoiceView:
-    """An invoice as read: header, customer and lines."""
+    """An invoice as read: header, customer and lines.
+
+    List pages read no line unless asked to (`lines` is then empty): the dialects' lists read
+    only each line's amounts, in `line_amounts`, for the totals and counts their DTOs carry.
+    """
 
     invoice: Record
     customer: Record | None
     lines: list[RowMapping]
+    line_amounts: list[RowMapping] | None = None
+
+    @property
+    def summed_lines(self) -> list[RowMapping]:
+        """What totals by rate and line counts are made of: the lines' amounts if only they were read."""
+        return self.line_amounts if self.line_amounts is not None else self.lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +130,7 @@ async def apply(
         event=event,
         status=status.value,
         updated_at=at,
-        **values,
+        **with_search_key(locked.invoice, values),
     )
     if changed is None:
         await _refuse_after_race(locked.repository, invoice_id, action)

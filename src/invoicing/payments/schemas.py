@@ -1,23 +1,16 @@
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StringConstraints
 
 from invoicing.core.schemas import Input
-from invoicing.core.wire_types import ExactDecimal
+from invoicing.core.wire_types import BusinessMoment, ExactDecimal
 from invoicing.invoices.schemas import InvoiceResource
 
 PaymentAmount = Annotated[
     Decimal, ExactDecimal(integer_digits=18, places=4, positive=True, error_code="invalid_amount")
 ]
-
-
-def _date_time_text(value: object) -> object:
-    # RFC 3339 text only: lax parsing would also read a bare number as a Unix time.
-    if not isinstance(value, str):
-        raise ValueError("must be a date-time such as 2026-01-31T09:30:00Z")
-    return value
 
 
 PaymentMethod = Literal["cash", "card", "cheque", "bank_transfer", "other"]
@@ -28,21 +21,10 @@ class PaymentCreate(Input):
     # and the invoice currency's minor units the real scale (both checked by the service).
     amount: PaymentAmount = Field(description="Decimal string or number; > 0, at most the amount due.")
     method: PaymentMethod
-    paid_at: Annotated[AwareDatetime, BeforeValidator(_date_time_text)] | None = Field(
-        default=None, description="With a time zone; default: now."
+    paid_at: BusinessMoment | None = Field(
+        default=None, description="With a time zone, its date from 1900 to 2199; default: now."
     )
     reference: Annotated[str, StringConstraints(max_length=200)] | None = None
-
-    @field_validator("paid_at")
-    @classmethod
-    def representable_in_utc(cls, paid_at: datetime | None) -> datetime | None:
-        """Stored in UTC: a moment that falls outside years 1-9999 there cannot be kept."""
-        if paid_at is None:
-            return None
-        try:
-            return paid_at.astimezone(UTC)
-        except OverflowError:
-            raise ValueError("paid_at is out of range once converted to UTC") from None
 
 
 class PaymentResource(BaseModel):

@@ -1,6 +1,8 @@
+import hashlib
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping
+from sqlalchemy import RowMapping, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -26,8 +28,21 @@ class SeriesRepository(TenantScopedRepository):
         statement = self.select_from_table().where(series.c.is_default.is_(True)).order_by(series.c.id).limit(1)
         return await fetch_optional(self.connection, statement)
 
-    async def clear_default(self) -> None:
-        await self.connection.execute(self.update_table().values(is_default=False))
+    async def take_default_role(self, *, at: datetime) -> None:
+        """Clear the tenant's default, holding the right to name the next one until commit.
+
+        The partial unique index (migration 0006) allows one default per tenant. On PostgreSQL
+        concurrent callers take turns on a transaction-scoped advisory lock of the tenant (no
+        row works: the default row moves, and the service's role may not lock `tenants`), so
+        each clears the default its predecessor committed and the last writer wins. SQLite
+        needs none: BEGIN IMMEDIATE already runs writers one at a time.
+        """
+        if self.connection.dialect.name == "postgresql":
+            digest = hashlib.sha256(f"default_series\x00{self.tenant_id}".encode()).digest()
+            lock_id = int.from_bytes(digest[:8], "big", signed=True)
+            await self.connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
+        clear = self.update_table().where(series.c.is_default.is_(True)).values(is_default=False, updated_at=at)
+        await self.connection.execute(clear)
 
     async def next_number(self, series_id: int, year: int) -> int:
         """Take the next number of (series, year) inside the caller's transaction.

@@ -26,14 +26,17 @@ def validate_series_name(name: str) -> str:
 
 
 async def create_series(connection: AsyncConnection, *, tenant_id: int, name: str, is_default: bool) -> RowMapping:
-    """A new series; making it the default takes that role from the previous one."""
+    """A new series; making it the default takes that role from the previous one.
+
+    Post: the tenant has exactly one default; of concurrent callers the last to commit holds it.
+    """
     repository = SeriesRepository(connection, tenant_id)
     name = validate_series_name(name)
     if await repository.by_name(name) is not None:
         raise SeriesExists(f"The series {name} already exists.")
-    if is_default:
-        await repository.clear_default()
     now = utc_now()
+    if is_default:
+        await repository.take_default_role(at=now)
     return await repository.insert(name=name, is_default=is_default, created_at=now, updated_at=now)
 
 

@@ -1,4 +1,4 @@
-from sqlalchemy import BigInteger, Boolean, Column, Integer, String, Table
+from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, String, Table, text
 
 from invoicing.core.tables import metadata, tenant_key_columns, timestamp_columns
 
@@ -9,6 +9,15 @@ series = Table(
     Column("name", String(3), nullable=False),
     Column("is_default", Boolean, nullable=False),
     *timestamp_columns(),
+)
+
+# One default series per tenant, held by the database (migration 0006).
+ONE_DEFAULT_SERIES = Index(
+    "uq_series_one_default",
+    series.c.tenant_id,
+    unique=True,
+    postgresql_where=text("is_default"),
+    sqlite_where=text("is_default"),
 )
 
 # One counter row per (series, year). Issuing increments it inside the issuing transaction,

@@ -1,5 +1,6 @@
 """Tenants: created from the command line (there is no cross-tenant HTTP admin API)."""
 
+import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import RowMapping
@@ -9,6 +10,7 @@ from invoicing.core.clock import utc_now
 from invoicing.core.db import set_tenant
 from invoicing.core.errors import Unprocessable
 from invoicing.core.ids import new_public_id
+from invoicing.core.wire_types import VISIBLE_NAME
 from invoicing.currencies.catalog import find_currency
 from invoicing.series import service as series_service
 from invoicing.tenants.repository import TenantRepository
@@ -28,8 +30,9 @@ async def create_tenant(
 
     The rest of the transaction acts for the new tenant (`set_tenant`), so its rows can follow.
     """
-    if not name.strip() or len(name) > 200:
-        raise Unprocessable.field("name", "A name of 1 to 200 characters is required.")
+    if not re.search(VISIBLE_NAME, name) or len(name) > 200:
+        message = "A name of 1 to 200 characters, one of them visible and none a bidi control, is required."
+        raise Unprocessable.field("name", message)
     currency = find_currency(base_currency)
     if currency is None:
         raise Unprocessable.field("currency", f"{base_currency!r} is not an ISO 4217 currency code.")
