@@ -203,6 +203,8 @@ async def test_every_id_and_integer_of_the_primary_api_takes_plain_digits_only(
     customer = await tenant.create_customer()
     invoice = await tenant.issue((await tenant.create_draft(customer_id=customer["id"]))["id"])
     invoice_id = str(invoice["id"])
+    created = await tenant.post("/clients", json={"name": "Probe"})
+    assert created.status_code == 201, created.text
     dialect = Dialect(
         prefix="",
         headers=tenant.headers,
@@ -210,6 +212,7 @@ async def test_every_id_and_integer_of_the_primary_api_takes_plain_digits_only(
             "invoice_id": invoice_id,
             "id": invoice_id,
             "customer_id": str(customer["id"]),
+            "api_client_id": str(created.json()["data"]["id"]),
             "limit": "1",
             "cursor": str(invoice["id"] + 1),  # the page after it starts with the invoice
         },
