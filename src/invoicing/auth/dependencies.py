@@ -143,7 +143,7 @@ async def open_tenant_context(
     )
 
 
-def _read_context(scope: str) -> Callable[..., Awaitable[TenantContext]]:
+def read_context_for(scope: str) -> Callable[..., Awaitable[TenantContext]]:
     async def open_primary_read_context(
         request: Request,
         x_tenant: TenantHeader = None,
@@ -182,5 +182,5 @@ def _write_context(scope: str) -> Callable[..., Awaitable[TenantContext]]:
     return open_primary_write_context
 
 
-ReadContext = Annotated[TenantContext, Depends(_read_context(INVOICES_READ))]
+ReadContext = Annotated[TenantContext, Depends(read_context_for(INVOICES_READ))]
 WriteContext = Annotated[TenantContext, Depends(_write_context(INVOICES_WRITE))]

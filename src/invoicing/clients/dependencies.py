@@ -9,34 +9,25 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials
 
-from invoicing.auth.dependencies import TenantHeader, bearer_scheme, open_tenant_context
+from invoicing.auth.dependencies import TenantHeader, bearer_scheme, open_tenant_context, read_context_for
 from invoicing.auth.scopes import CLIENTS_MANAGE
 from invoicing.core.context import TenantContext
 
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
 
 
-async def _open(request: Request, x_tenant: str | None, credentials: Credentials, *, write: bool) -> TenantContext:
+async def open_clients_write_context(
+    request: Request, x_tenant: TenantHeader = None, credentials: Credentials = None
+) -> TenantContext:
+    # The primary API's write context, less its Idempotency-Key (see above).
     return await open_tenant_context(
         request,
         token=credentials.credentials.strip() if credentials else None,
         scope=CLIENTS_MANAGE,
-        write=write,
+        write=True,
         tenant_header=x_tenant if x_tenant is not None else "",
     )
 
 
-async def open_clients_read_context(
-    request: Request, x_tenant: TenantHeader = None, credentials: Credentials = None
-) -> TenantContext:
-    return await _open(request, x_tenant, credentials, write=False)
-
-
-async def open_clients_write_context(
-    request: Request, x_tenant: TenantHeader = None, credentials: Credentials = None
-) -> TenantContext:
-    return await _open(request, x_tenant, credentials, write=True)
-
-
-ClientsReadContext = Annotated[TenantContext, Depends(open_clients_read_context)]
+ClientsReadContext = Annotated[TenantContext, Depends(read_context_for(CLIENTS_MANAGE))]
 ClientsWriteContext = Annotated[TenantContext, Depends(open_clients_write_context)]
