@@ -73,3 +73,33 @@ def document_totals(lines: Iterable[LineAmounts], quantum: Decimal) -> DocumentT
 def amount_in_base_currency(amount: Decimal, exchange_rate: Decimal, base_quantum: Decimal) -> Decimal:
     with localcontext(prec=MONEY_PRECISION):
         return round_money(amount * exchange_rate, base_quantum)
+
+
+@dataclass(frozen=True, slots=True)
+class TaxGroup:
+    """One group of the VAT breakdown (EN 16931 BG-23): every line of one tax category and rate."""
+
+    category: str  # UNCL 5305 code (documents.model.TaxCategory)
+    rate_percent: Decimal
+    taxable_amount: Decimal
+    tax_amount: Decimal
+
+
+def tax_breakdown(lines: Iterable[tuple[str, Decimal, LineAmounts]], quantum: Decimal) -> list[TaxGroup]:
+    """The lines' (category, rate, amounts) grouped per category and rate, in order of first appearance.
+
+    Each group's taxable and tax amounts are exact sums of its lines' rounded net and tax, as the
+    document totals are, so the groups add up to `document_totals` to the unit. (EN 16931's
+    BR-CO-17 recomputes a group's tax from its taxable amount and allows one unit of difference
+    for exactly this per-line rounding.) Rates compare by value: 19 and 19.00 are one group.
+    """
+    groups: dict[tuple[str, Decimal], list[Decimal]] = {}
+    with localcontext(prec=MONEY_PRECISION):
+        for category, rate, amounts in lines:
+            sums = groups.setdefault((category, rate), [round_money(ZERO, quantum), round_money(ZERO, quantum)])
+            sums[0] += amounts.net
+            sums[1] += amounts.tax
+    return [
+        TaxGroup(category=category, rate_percent=rate, taxable_amount=taxable, tax_amount=tax)
+        for (category, rate), (taxable, tax) in groups.items()
+    ]
