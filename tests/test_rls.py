@@ -41,8 +41,13 @@ from tests.conftest import POSTGRES_ADMIN_URL, Tenant, rows_of, tenant_owned_tab
 
 # Unique keys on tenant-owned tables that do not start from tenant_id, and why they may not:
 # the key is looked up before the tenant is known, and names it. Both values are random and
-# made by the server, so a clash cannot be provoked to learn about another tenant.
-GLOBAL_UNIQUE_KEYS = {("access_tokens", ("token_hash",)), ("api_clients", ("client_id",))}
+# made by the server, so a clash cannot be provoked to learn about another tenant. (The hosted
+# invoice page's token is such a key too: the page is opened without credentials.)
+GLOBAL_UNIQUE_KEYS = {
+    ("access_tokens", ("token_hash",)),
+    ("api_clients", ("client_id",)),
+    ("invoices", ("hosted_token",)),
+}
 LOOKUP_FUNCTIONS = {"invoicing_token_by_hash", "invoicing_client_by_client_id"}
 
 

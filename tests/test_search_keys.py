@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import insert, select
+from sqlalchemy import insert, text
 
 from invoicing.core.db import create_engine, transaction
 from invoicing.core.migrate import upgrade_async
@@ -23,7 +23,6 @@ from invoicing.customers.tables import customers
 from invoicing.invoices.repository import InvoiceFilter, InvoiceRepository
 from invoicing.invoices.tables import invoices
 from invoicing.series.tables import series
-from invoicing.tenants.service import create_tenant
 from tests.conftest import POSTGRES_ADMIN_URL, Tenant, _admin, _postgres_reachable
 from tests.highlevel_support import VERSION
 
@@ -164,18 +163,31 @@ async def test_the_migration_gives_existing_rows_their_keys(scratch_url: str) ->
     now = datetime.now(UTC)
     try:
         async with transaction(engine, write=True) as connection:
-            tenant = await create_tenant(connection, name="Before 0007")
-            series_id = (await connection.execute(select(series.c.id))).scalar_one()
+            # Written as 0005's schema has them: today's services would write today's columns.
+            tenant_row = {"id": 1}
+            await connection.execute(
+                text(
+                    "INSERT INTO tenants (id, public_id, name, base_currency, timezone, created_at, updated_at)"
+                    " VALUES (1, :public_id, 'Before 0007', 'TRY', 'Europe/Istanbul', :now, :now)"
+                ),
+                {"public_id": "t" * 24, "now": now},
+            )
+            await connection.execute(
+                insert(series).values(
+                    tenant_id=1, id=1, public_id="s" * 24, name="INV", is_default=True, created_at=now, updated_at=now
+                )
+            )
+            series_id = 1
             # As 0005's code wrote them: no search key, search_text lower-cased by str.lower.
             await connection.execute(
                 insert(customers).values(
-                    tenant_id=tenant["id"], id=1, public_id="c" * 24, first_name="IŞIL", last_name="ŞAHİN",
+                    tenant_id=tenant_row["id"], id=1, public_id="c" * 24, first_name="IŞIL", last_name="ŞAHİN",
                     is_intake_completed=False, search_text="ışıl şahi̇n", created_at=now, updated_at=now,
                 )
             )  # fmt: skip
             await connection.execute(
                 insert(invoices).values(
-                    tenant_id=tenant["id"], id=1, public_id="a" * 24, customer_id=1, series_id=series_id,
+                    tenant_id=tenant_row["id"], id=1, public_id="a" * 24, customer_id=1, series_id=series_id,
                     series_name="INV", currency="TRY", document_class="TEMELFATURA", document_type="SATIS",
                     profile_id="TEMELFATURA", exchange_rate=Decimal(1), receiver_name="IŞIL ŞAHİN",
                     notes="İstanbul", amount_tax_exclusive=Decimal(0), amount_tax_total=Decimal(0),
@@ -187,11 +199,11 @@ async def test_the_migration_gives_existing_rows_their_keys(scratch_url: str) ->
         await upgrade_async(scratch_url)
         engine = create_engine(scratch_url)
         async with transaction(engine, write=False) as connection:
-            invoice_repository = InvoiceRepository(connection, tenant["id"])
+            invoice_repository = InvoiceRepository(connection, tenant_row["id"])
             for term in ("şahin", "IŞIL", "ISTANBUL"):
                 page = await invoice_repository.page(InvoiceFilter(search=term), after_id=None, limit=5)
                 assert [row.invoice["id"] for row in page] == [1], term
-            customer_repository = CustomerRepository(connection, tenant["id"])
+            customer_repository = CustomerRepository(connection, tenant_row["id"])
             page_of_customers = await customer_repository.page(search="şahin", after_id=None, limit=5)
             assert [row["id"] for row in page_of_customers] == [1]
     finally:

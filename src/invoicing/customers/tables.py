@@ -28,6 +28,10 @@ customers = Table(
     Column("is_intake_completed", Boolean, nullable=False),
     Column("default_channel_id", BigInteger),
     Column("search_text", Text, nullable=False),
+    # Structured details for documents, JSON text (migration 0008); `address` stays the seed's string.
+    Column("postal_address", Text),
+    Column("electronic_address", Text),
+    Column("locale", String(35)),
     Column("deleted_at", UtcDateTime),
     *timestamp_columns(),
 )

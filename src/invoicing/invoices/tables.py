@@ -47,6 +47,15 @@ invoices = Table(
     Column("highlevel_details", Text),
     # What list search matches: invoice_search_key(...) of SEARCHED, written with them (migration 0007).
     Column("search_key", Text, nullable=False),
+    # Frozen at issue (migration 0008): the seller's and buyer's details as JSON text, the
+    # document locale; the supply date (BT-72) when it differs from the issue date.
+    Column("seller", Text),
+    Column("buyer", Text),
+    Column("locale", String(35)),
+    Column("delivery_date", Date),
+    Column("uuid", String(36)),
+    # The hosted page's secret (unique across tenants: the page is found by it alone).
+    Column("hosted_token", String(64), unique=True),
     *timestamp_columns(),
 )
 
@@ -65,4 +74,9 @@ invoice_lines = Table(
     Column("amount_net", ExactDecimal, nullable=False),
     Column("amount_tax", ExactDecimal, nullable=False),
     Column("amount_total", ExactDecimal, nullable=False),
+    # UNCL 5305 (S, Z, E, AE, K, G, O), the VATEX code and text that say why no VAT (migration 0008).
+    Column("tax_category", String(2), nullable=False),
+    Column("tax_exemption_reason_code", String(30)),
+    Column("tax_exemption_reason", String(1000)),
+    Column("unit_code", String(3), nullable=False),
 )
