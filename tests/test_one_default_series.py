@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -14,7 +14,6 @@ from invoicing.core.db import create_engine, transaction
 from invoicing.core.ids import new_public_id
 from invoicing.core.migrate import upgrade_async
 from invoicing.series.tables import series
-from invoicing.tenants.service import create_tenant
 from tests.concurrency import all_at_once
 from tests.conftest import POSTGRES_ADMIN_URL, Tenant, _admin
 
@@ -99,9 +98,20 @@ async def test_migration_0006_keeps_the_lowest_id_default_and_clears_the_others(
     engine = create_engine(database_at_0005)
     try:
         async with transaction(engine, write=True) as connection:
-            tenant = await create_tenant(connection, name="Before 0006", base_currency="TRY", tax_number="1")
+            # Written as 0005's schema has them: today's services would write today's columns.
             now = utc_now()
-            for name in ("AAA", "BBB"):
+            tenant_id = (
+                await connection.execute(
+                    text(
+                        "INSERT INTO tenants (public_id, name, tax_number, base_currency, timezone, created_at,"
+                        " updated_at) VALUES (:public_id, 'Before 0006', '1', 'TRY', 'Europe/Istanbul', :now, :now)"
+                        " RETURNING id"
+                    ),
+                    {"public_id": new_public_id(), "now": now},
+                )
+            ).scalar_one()
+            tenant = {"id": tenant_id}
+            for name in ("INV", "AAA", "BBB"):
                 values = {"public_id": new_public_id(), "name": name, "is_default": True}
                 await connection.execute(
                     insert(series).values(tenant_id=tenant["id"], created_at=now, updated_at=now, **values)
