@@ -4,6 +4,7 @@ with zero errors, Peppol's rules when Peppol-flagged, GIB's rules when Turkish (
 from collections import Counter
 from dataclasses import dataclass
 
+import facturx
 import pytest
 from lxml import etree  # type: ignore[import-untyped]
 
@@ -64,6 +65,11 @@ def test_the_corpus_is_at_least_200_varied_invoices(checked: list[Checked]) -> N
 def test_every_document_passes_the_xsds(checked: list[Checked]) -> None:
     failing = {c.document.number: c.xsd for c in checked if c.xsd}
     assert failing == {}
+
+
+def test_factur_x_accepts_every_cii_as_its_en16931_profile(checked: list[Checked]) -> None:
+    # factur-x's own check (it raises on an invalid document), on top of the XSD run above.
+    assert all(facturx.xml_check_xsd(c.cii, flavor="factur-x", level="en16931") for c in checked)
 
 
 def test_every_document_passes_the_en16931_schematron_with_zero_errors(checked: list[Checked]) -> None:
