@@ -3,6 +3,8 @@
 from dataclasses import replace
 from decimal import Decimal
 
+import pytest
+
 from invoicing.documents.einvoice import format_amount, is_turkish, missing_for_einvoice
 from invoicing.documents.model import InvoiceDocument, PostalAddress, TaxCategory
 from tests.documents.corpus import corpus, inexact_three_decimal_documents
@@ -82,3 +84,8 @@ def test_amounts_are_plain_decimals_in_the_currencys_minor_units() -> None:
     assert format_amount(Decimal("12.5"), 2) == "12.50"
     assert format_amount(Decimal("12.500"), 3) == "12.50"
     assert format_amount(Decimal("1E+3"), 2) == "1000.00"
+
+
+def test_an_amount_not_exact_at_two_decimals_is_never_rounded_into_the_xml() -> None:
+    with pytest.raises(ValueError, match="not exact"):
+        format_amount(Decimal("12.345"), 3)

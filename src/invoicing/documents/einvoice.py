@@ -52,7 +52,9 @@ def format_amount(amount: Decimal, minor_units: int) -> str:
 
 def _two(amount: Decimal) -> str:
     # Exact-at-2 amounts only reach here (missing_for_einvoice refuses the rest), so dropping a
-    # third decimal that is zero loses nothing.
+    # third decimal that is zero loses nothing; anything else is a caller's bug, never rounded.
+    if _inexact(amount):
+        raise ValueError(f"{amount} is not exact at 2 decimals; missing_for_einvoice refuses it")
     return f"{amount.quantize(Decimal('0.01')):f}"
 
 
