@@ -6,9 +6,9 @@ from pydantic import BaseModel, Field, StringConstraints, WithJsonSchema
 from invoicing.core.schemas import Input
 from invoicing.core.wire_types import (
     VISIBLE_NAME,
-    WHITESPACE,
     BirthDate,
     BodyId,
+    Email,
     Flag,
     VisibleName,
     WebUrl,
@@ -16,8 +16,6 @@ from invoicing.core.wire_types import (
 
 NAME_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 100, "pattern": VISIBLE_NAME}
 Name = Annotated[str, VisibleName(100)]
-_EMAIL_PART = rf"[^@\x00{WHITESPACE}]+"
-Email = Annotated[str, StringConstraints(max_length=254, pattern=rf"^{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART}$")]
 ShortText = Annotated[str, StringConstraints(max_length=32)]
 
 
