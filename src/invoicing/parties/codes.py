@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pycountry
 
+# A postal address's keys, as every API and the frozen invoice JSON spell them.
+ADDRESS_KEYS = ("line1", "line2", "city", "postal_code", "subdivision", "country_code")
 EAS_FILE = Path(__file__).with_name("eas_codes.json")
 
 EAS_CODES: tuple[str, ...] = tuple(json.loads(EAS_FILE.read_text(encoding="utf-8"))["codes"])

@@ -4,7 +4,7 @@ JSON Schema can state (check digits, a subdivision of the right country, a known
 
 from typing import Annotated
 
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, BaseModel, StringConstraints
 
 from invoicing.core.schemas import Input
 from invoicing.core.wire_types import CodeOf
@@ -49,3 +49,23 @@ class BankAccountIn(Input):
     iban: Iban
     bic: Bic | None = None
     bank_name: AddressLine | None = None
+
+
+class PostalAddressResource(BaseModel):
+    line1: str | None
+    line2: str | None
+    city: str | None
+    postal_code: str | None
+    subdivision: str | None
+    country_code: str | None
+
+
+class ElectronicAddressResource(BaseModel):
+    scheme: str
+    id: str
+
+
+class BankAccountResource(BaseModel):
+    iban: str
+    bic: str | None
+    bank_name: str | None

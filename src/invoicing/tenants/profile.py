@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from invoicing.core.clock import utc_now
 from invoicing.core.errors import NotFound
 from invoicing.core.repository import Record
+from invoicing.parties.codes import ADDRESS_KEYS
 from invoicing.parties.validation import checked_party
 from invoicing.tenants.logo import LogoImage
 from invoicing.tenants.repository import TenantLogoRepository, TenantRepository
@@ -34,7 +35,6 @@ PROFILE_KEYS = (
     "electronic_address",
     "paper_size",
 )
-ADDRESS_KEYS = ("line1", "line2", "city", "postal_code", "subdivision", "country_code")
 
 
 class TenantNotFound(NotFound):

@@ -8,9 +8,12 @@ from invoicing.core.schemas import Input
 from invoicing.core.wire_types import Email, JsonInteger, VisibleName, WebUrl
 from invoicing.parties.schemas import (
     BankAccountIn,
+    BankAccountResource,
     ElectronicAddressIn,
+    ElectronicAddressResource,
     LocaleTag,
     PostalAddressIn,
+    PostalAddressResource,
     TaxNumber,
 )
 
@@ -41,26 +44,6 @@ class TenantProfilePatch(Input):
     locale: LocaleTag | None = Field(default=None, description="A CLDR locale: en, de, fr, tr, de-DE...")
     electronic_address: ElectronicAddressIn | None = None
     paper_size: PaperSize | None = None
-
-
-class PostalAddressResource(BaseModel):
-    line1: str | None
-    line2: str | None
-    city: str | None
-    postal_code: str | None
-    subdivision: str | None
-    country_code: str | None
-
-
-class ElectronicAddressResource(BaseModel):
-    scheme: str
-    id: str
-
-
-class BankAccountResource(BaseModel):
-    iban: str
-    bic: str | None
-    bank_name: str | None
 
 
 class LogoResource(BaseModel):
