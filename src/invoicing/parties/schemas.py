@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, StringConstraints
 
 from invoicing.core.schemas import Input
-from invoicing.core.wire_types import CodeOf
+from invoicing.core.wire_types import CodeOf, VisibleName
 from invoicing.parties.codes import COUNTRY_CODES, EAS_CODES
 
 
@@ -48,7 +48,7 @@ class ElectronicAddressIn(Input):
 class BankAccountIn(Input):
     iban: Iban
     bic: Bic | None = None
-    bank_name: AddressLine | None = None
+    bank_name: Annotated[str, VisibleName(200)] | None = None
 
 
 class PostalAddressResource(BaseModel):
