@@ -28,6 +28,9 @@ from invoicing.invoices.action_endpoints import router as invoice_actions_router
 from invoicing.invoices.endpoints import router as invoices_router
 from invoicing.payments.endpoints import router as payments_router
 from invoicing.series.endpoints import router as series_router
+from invoicing.tenants.endpoints import LOGO_PATH
+from invoicing.tenants.endpoints import router as tenant_router
+from invoicing.tenants.logo import MAX_LOGO_BYTES
 
 DESCRIPTION = """\
 Multi-tenant invoicing: drafts with exact totals, issuing under gapless numbers, and an event
@@ -44,6 +47,7 @@ PRIMARY_API_ROUTERS = (
     invoice_actions_router,
     payments_router,
     clients_router,
+    tenant_router,
 )
 
 
@@ -114,6 +118,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,
+        # A logo may be 1 MiB itself: one a little larger gets the upload's own 422 (issue 11).
+        body_limits={LOGO_PATH: max(settings.max_body_bytes, 2 * MAX_LOGO_BYTES)},
         header_limits=HeaderLimits(
             total_bytes=settings.max_header_bytes,
             count=settings.max_header_count,

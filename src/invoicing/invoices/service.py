@@ -25,6 +25,7 @@ from invoicing.invoices.money import ZERO
 from invoicing.invoices.repository import InvoiceFilter, InvoiceRepository, InvoiceRow
 from invoicing.invoices.schemas import InvoiceCreate, InvoiceUpdate
 from invoicing.invoices.transitions import InvoiceView, Locked, apply, load, lock_for, record
+from invoicing.parties.snapshot import frozen_parties
 from invoicing.series.repository import SeriesRepository
 from invoicing.series.service import format_document_number
 from invoicing.tenants.repository import TenantRepository
@@ -56,6 +57,7 @@ async def create_draft(context: TenantContext, data: InvoiceCreate) -> InvoiceVi
         profile_id=data.profile_id or DEFAULT_PROFILE_BY_CLASS[document_class],
         issue_date=data.issue_date,
         due_date=data.due_date,
+        delivery_date=data.delivery_date,
         notes=data.notes,
         exchange_rate=exchange_rate,
         sender_tax_number=tenant["tax_number"],
@@ -83,7 +85,9 @@ async def update_draft(context: TenantContext, invoice_id: int, data: InvoiceUpd
     invoice = locked.invoice
     tenant = await _tenant(context)
     currency = drafts.resolve_currency(changes.get("currency") or invoice["currency"])
-    values: dict[str, Any] = {key: changes[key] for key in ("issue_date", "due_date", "notes") if key in changes}
+    values: dict[str, Any] = {
+        key: changes[key] for key in ("issue_date", "due_date", "delivery_date", "notes") if key in changes
+    }
     _check_dates(values.get("issue_date", invoice["issue_date"]), values.get("due_date", invoice["due_date"]))
     for key in ("document_class", "document_type", "profile_id", "exchange_rate"):
         if changes.get(key) is not None:
@@ -129,7 +133,8 @@ async def issue_invoice(context: TenantContext, invoice_id: int) -> InvoiceView:
 
 
 async def issuing_values(context: TenantContext, locked: Locked, *, at: datetime) -> dict[str, Any]:
-    """What issuing a locked draft writes: its number, issue date and receiver snapshot.
+    """What issuing a locked draft writes: its number, issue date, receiver snapshot, and the
+    seller's and buyer's details and the locale frozen for its documents (parties.snapshot).
 
     Raises Unprocessable: `customer_deleted` if its customer was deleted, `invoice_incomplete`
     without a customer or lines.
@@ -138,6 +143,7 @@ async def issuing_values(context: TenantContext, locked: Locked, *, at: datetime
     invoice = locked.invoice
     tenant = await _tenant(context)
     issue_date = invoice["issue_date"] or _today_in(tenant["timezone"])
+    receiver = drafts.receiver_snapshot(locked.row.customer)
     sequence = await SeriesRepository(context.connection, context.tenant_id).next_number(
         invoice["series_id"], issue_date.year
     )
@@ -147,7 +153,8 @@ async def issuing_values(context: TenantContext, locked: Locked, *, at: datetime
         "number_sequence": sequence,
         "issue_date": issue_date,
         "issued_at": at,
-        **drafts.receiver_snapshot(locked.row.customer),
+        **receiver,
+        **frozen_parties(tenant, locked.row.customer, receiver),
     }
 
 
