@@ -6,7 +6,16 @@ from decimal import Decimal
 import pytest
 
 from invoicing.documents.einvoice import format_amount, is_turkish, missing_for_einvoice
-from invoicing.documents.model import InvoiceDocument, PostalAddress, TaxCategory
+from invoicing.documents.model import (
+    DocumentLine,
+    DocumentTotals,
+    ElectronicAddress,
+    InvoiceDocument,
+    PostalAddress,
+    TaxCategory,
+    TaxSubtotal,
+)
+from invoicing.invoices.money import LineInput, document_totals, line_amounts, tax_breakdown
 from tests.documents.corpus import corpus, inexact_three_decimal_documents
 
 DOCUMENTS = corpus(size=120)
@@ -89,3 +98,67 @@ def test_amounts_are_plain_decimals_in_the_currencys_minor_units() -> None:
 def test_an_amount_not_exact_at_two_decimals_is_never_rounded_into_the_xml() -> None:
     with pytest.raises(ValueError, match="not exact"):
         format_amount(Decimal("12.345"), 3)
+
+
+def _yen_document(*lines: tuple[Decimal, Decimal]) -> InvoiceDocument:
+    """A JPY invoice of 10 % lines (quantity, price), amounts exactly as the service computes them."""
+    template = next(d for d in DOCUMENTS if d.currency == "JPY" and not is_turkish(d))
+    quantum = Decimal(1)
+    rate = Decimal(10)
+    computed = [
+        line_amounts(LineInput("Item", quantity, price, rate, Decimal(0)), quantum) for quantity, price in lines
+    ]
+    document_lines = tuple(
+        DocumentLine(
+            position=position,
+            name=f"Item {position}",
+            quantity=quantity,
+            unit_code="C62",
+            unit_price=price,
+            discount_percent=Decimal(0),
+            amount_discount=amounts.discount,
+            amount_net=amounts.net,
+            tax_category=TaxCategory.STANDARD,
+            vat_rate_percent=rate,
+            amount_tax=amounts.tax,
+            amount_total=amounts.total,
+        )
+        for position, ((quantity, price), amounts) in enumerate(zip(lines, computed, strict=True), start=1)
+    )
+    (group,) = tax_breakdown([("S", rate, amounts) for amounts in computed], quantum)
+    subtotal = TaxSubtotal(TaxCategory.STANDARD, rate, group.taxable_amount, group.tax_amount)
+    totals = document_totals(computed, quantum)
+    return replace(
+        template,
+        lines=document_lines,
+        tax_subtotals=(subtotal,),
+        totals=DocumentTotals(
+            line_net_total=totals.tax_exclusive,
+            tax_exclusive=totals.tax_exclusive,
+            tax_total=totals.tax_total,
+            tax_inclusive=totals.payable,
+            paid=Decimal(0),
+            due=totals.payable,
+        ),
+    )
+
+
+def test_yen_lines_whose_rounded_taxes_stray_a_whole_yen_from_the_group_rate_are_refused() -> None:
+    # Four 5-yen lines at 10 %: each line's 0.5 yen of tax rounds to 1, the group states 4 yen
+    # where BR-CO-17 expects 2 (taxable 20 x 10 %) within less than one yen.
+    document = _yen_document(*[(Decimal(1), Decimal(5))] * 4)
+    assert document.tax_subtotals[0].tax_amount == Decimal(4)
+    assert "tax_subtotals[0].tax_amount" in missing_for_einvoice(document)
+
+
+def test_yen_lines_within_the_rounding_tolerance_are_accepted() -> None:
+    document = _yen_document((Decimal(2), Decimal(1500)), (Decimal(1), Decimal(980)))
+    assert missing_for_einvoice(document) == []
+
+
+def test_a_peppol_yen_line_rounded_beyond_its_two_hundredths_slack_is_named() -> None:
+    document = _yen_document((Decimal("1.5"), Decimal(333)))
+    assert document.lines[0].amount_net == Decimal(500)
+    seller = replace(document.seller, electronic_address=ElectronicAddress("0088", "4000001000005"))
+    buyer = replace(document.buyer, electronic_address=ElectronicAddress("0088", "4000001000012"))
+    assert "lines[0].unit_price" in missing_for_einvoice(replace(document, seller=seller, buyer=buyer))

@@ -6,7 +6,7 @@ XML never fails the EN 16931 or GIB rules for want of data. Nothing here rounds:
 is not exact at the format's precision is a gap, never a rounding (decisions.md).
 """
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from invoicing.documents.model import NEEDS_EXEMPTION_REASON, InvoiceDocument, Party, TaxCategory
 
@@ -43,6 +43,8 @@ GIB_SPECIAL_CODE_TYPES: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
     (frozenset({"IHRACKAYITLI", "IADE", "SGK"}), frozenset(str(code) for code in range(701, 704))),
 )
 TURKEY = "TR"
+CENT = Decimal("0.01")
+PEPPOL_LINE_SLACK = Decimal("0.02")
 
 
 def format_amount(amount: Decimal, minor_units: int) -> str:
@@ -97,9 +99,43 @@ def missing_for_einvoice(document: InvoiceDocument) -> list[str]:
         missing += _en16931_gaps(document)
     if any(_inexact(amount) for amount in _amounts(document)):
         missing.append("currency")
+    missing += _beyond_rounding_tolerance(document)
+    if is_peppol(document) and not is_turkish(document):
+        missing += _beyond_peppol_line_slack(document)
     if document.totals.due > 0 and document.due_date is None and document.payment_terms_days is None:
         missing.append("due_date")  # BR-CO-25
     return list(dict.fromkeys(missing))
+
+
+def _beyond_rounding_tolerance(document: InvoiceDocument) -> list[str]:
+    """VAT groups whose tax strays a whole unit from taxable x rate (BR-CO-17; GIB checks it too).
+
+    EN 16931 tolerates less than one unit of the currency between a group's tax and its taxable
+    amount times its rate. Per-line rounding (SPEC 4) stays far inside that with two minor units,
+    but with none (JPY, KRW) a few small lines can sum a whole unit off: such an invoice has no
+    valid EN 16931 form, and we say so rather than change the tax it states.
+    """
+    gaps = []
+    for index, group in enumerate(document.tax_subtotals):
+        if not group.rate_percent:
+            continue
+        expected = (abs(group.taxable_amount) * group.rate_percent / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+        if abs(abs(group.tax_amount) - expected) >= 1:
+            gaps.append(f"tax_subtotals[{index}].tax_amount")
+    return gaps
+
+
+def _beyond_peppol_line_slack(document: InvoiceDocument) -> list[str]:
+    """PEPPOL-EN16931-R120: quantity x net price - allowance within 0.02 of the line's net amount.
+
+    A currency without minor units rounds a line's net by up to half a unit (1.5 x 333 JPY is
+    499.5, stated as 500), beyond that slack: the line has no valid Peppol form as it stands.
+    """
+    return [
+        f"lines[{index}].unit_price"
+        for index, line in enumerate(document.lines)
+        if abs(line.quantity * line.unit_price - line.amount_discount - line.amount_net) > PEPPOL_LINE_SLACK
+    ]
 
 
 def _party_gaps(role: str, party: Party) -> list[str]:
