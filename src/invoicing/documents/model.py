@@ -153,6 +153,8 @@ class InvoiceDocument:
     footer: str | None = None
     logo: Logo | None = None
     hosted_url: str | None = None  # the public page of an issued invoice, None for a draft
+    delivery_date: date | None = None  # BT-72, when the invoice states one
+    paper_size: str = "A4"  # the seller's profile: "A4" or "Letter" (the PDF's page size)
 
     @property
     def is_draft(self) -> bool:
