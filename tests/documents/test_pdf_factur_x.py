@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pypdf
 
+from invoicing.documents.cii import render_cii
 from invoicing.documents.pdf import render_pdf
 from tests.documents.factory import make_document
 
-# XSD-valid CII standing in for documents.cii's output until that branch lands here.
+# A hand-written XSD-valid CII, so the embedding is tested apart from documents.cii too.
 CII = (Path(__file__).parent / "fixtures" / "minimal-cii.xml").read_bytes()
 
 
@@ -43,3 +44,12 @@ def test_the_plain_pdf_is_pdf_a_3b_too() -> None:
     assert re.search(r'pdfaid:part(>|=")3', xml)
     assert re.search(r'pdfaid:conformance(>|=")B', xml)
     assert reader.trailer["/Root"]["/OutputIntents"]
+
+
+def test_documents_cii_output_is_embedded_byte_identical_in_every_locale() -> None:
+    for locale in ("en", "de", "fr", "tr"):
+        document = make_document(locale=locale)
+        xml = render_cii(document)
+        reader = pypdf.PdfReader(io.BytesIO(render_pdf(document, factur_x_xml=xml)))
+        assert reader.attachments["factur-x.xml"] == [xml]
+        assert document.number in reader.pages[0].extract_text()
