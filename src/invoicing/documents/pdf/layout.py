@@ -91,9 +91,8 @@ def layout(document: InvoiceDocument, *, logo_path: str | None, qr_path: str | N
     ]
     vat_rows = [
         [
-            group.exemption_reason or exemption_text(loc, group.category)
-            if group.tax_amount == 0
-            else exemption_text(loc, group.category),
+            # A group's own reason (BT-120) when it has one, else the category's legal wording.
+            group.exemption_reason or exemption_text(loc, group.category),
             format_percent(group.rate_percent, loc),
             money(group.taxable_amount),
             money(group.tax_amount),
