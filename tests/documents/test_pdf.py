@@ -15,6 +15,7 @@ from invoicing.documents.model import InvoiceDocument, Logo, Party, TaxCategory
 from invoicing.documents.pdf import render_pdf
 from invoicing.documents.pdf.layout import epc_qr_png
 from invoicing.documents.texts import text
+from tests.documents.corpus import corpus
 from tests.documents.factory import BUYER, make_document
 
 D = Decimal
@@ -168,3 +169,11 @@ def test_an_svg_logo_is_drawn_as_vectors() -> None:
     page = pypdf.PdfReader(io.BytesIO(render_pdf(document))).pages[0]
     # The logo's fill colour (0.114 0.306 0.537 as RGB fractions) is painted on the page.
     assert b"0.11372549 0.30588236 0.5372549" in page.get_contents().get_data()
+
+
+def test_every_invoice_of_the_e_invoice_corpus_renders_with_its_lines_amount_due() -> None:
+    # The corpus's unit prices carry up to four decimals, finer than their currency: the PDF must
+    # print them, not refuse them, and still show each invoice's amount due.
+    for document in corpus(size=60):
+        text = pdf_text(render_pdf(document))
+        assert normalise(format_money(document.totals.due, document.currency, document.locale)) in text

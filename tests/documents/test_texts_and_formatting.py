@@ -5,7 +5,13 @@ from decimal import Decimal
 
 import pytest
 
-from invoicing.documents.formatting import format_date, format_money, format_percent, format_quantity
+from invoicing.documents.formatting import (
+    format_date,
+    format_money,
+    format_percent,
+    format_quantity,
+    format_unit_price,
+)
 from invoicing.documents.model import TaxCategory
 from invoicing.documents.texts import TEXTS, exemption_text, language, text, texts_for
 
@@ -86,3 +92,10 @@ def test_dates_use_the_locales_medium_form() -> None:
     assert format_date(day, "en") == "Dec 2, 2026"
     assert format_date(day, "de") == "02.12.2026"
     assert format_date(day, "tr") == "2 Ara 2026"
+
+
+def test_a_unit_price_finer_than_the_currency_prints_every_digit_and_at_least_the_minor_units() -> None:
+    assert format_unit_price(Decimal("24.6810"), "EUR", "en", minor_units=2) == "€24.681"
+    assert format_unit_price(Decimal("0.0125"), "EUR", "de", minor_units=2) == "0,0125\xa0€"
+    assert format_unit_price(Decimal("12.5"), "EUR", "en", minor_units=2) == "€12.50"
+    assert format_unit_price(Decimal("1500"), "JPY", "en", minor_units=0) == "¥1,500"

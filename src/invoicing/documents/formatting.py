@@ -46,6 +46,16 @@ def format_money(amount: Decimal, currency: str, locale: str | None, *, minor_un
     return str(pattern.apply(amount, loc, currency=currency, currency_digits=False))
 
 
+def format_unit_price(price: Decimal, currency: str, locale: str | None, *, minor_units: int) -> str:
+    """A net unit price: at least the currency's minor units, and every further digit it has.
+
+    Unit prices may be finer than the currency (0.0125 EUR a message, SPEC 4): the line's net is
+    what gets rounded, so the price prints whole, never cut to the minor unit.
+    """
+    plain = _plain(price)
+    return format_money(plain, currency, locale, minor_units=max(minor_units, _fraction_digits(plain)))
+
+
 def format_number(value: Decimal, locale: str | None) -> str:
     """`value` with the locale's separators and every significant digit it has."""
     return numbers.format_decimal(_plain(value), locale=babel_locale(locale), decimal_quantization=False)

@@ -11,7 +11,13 @@ from typing import Any
 
 import segno.helpers
 
-from invoicing.documents.formatting import format_date, format_money, format_percent, format_quantity
+from invoicing.documents.formatting import (
+    format_date,
+    format_money,
+    format_percent,
+    format_quantity,
+    format_unit_price,
+)
 from invoicing.documents.model import InvoiceDocument, Party
 from invoicing.documents.texts import exemption_text, language, texts_for
 
@@ -82,7 +88,7 @@ def layout(document: InvoiceDocument, *, logo_path: str | None, qr_path: str | N
             str(line.position),
             line.name,
             format_quantity(line.quantity, loc),
-            money(line.unit_price),
+            format_unit_price(line.unit_price, document.currency, loc, minor_units=document.minor_units),
             format_percent(line.discount_percent, loc) if line.discount_percent else "",
             format_percent(line.vat_rate_percent, loc),
             money(line.amount_net),
