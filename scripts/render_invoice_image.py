@@ -1,41 +1,22 @@
-"""Render one page of a PDF to PNG with pypdfium2 alone (no Pillow, no poppler).
+"""Render one page of a PDF to PNG with pypdfium2 and Pillow (PyPI wheels alone, no poppler).
 
 python scripts/render_invoice_image.py invoice.pdf invoice.png [--page 1] [--scale 2]
 """
 
 import argparse
-import struct
-import zlib
+import io
 from pathlib import Path
 
 import pypdfium2 as pdfium
 
 
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-
 def page_png(pdf: bytes, *, page: int = 1, scale: float = 2.0) -> bytes:
-    """Page `page` (1-based) of `pdf` as an RGB PNG at `scale` x 72 dpi."""
+    """Page `page` (1-based) of `pdf` as a PNG at `scale` x 72 dpi."""
     document = pdfium.PdfDocument(pdf)
-    # rev_byteorder gives RGB in memory order, which is what PNG's colour type 2 wants.
-    bitmap = document[page - 1].render(scale=scale, rev_byteorder=True, may_draw_forms=False)
-    width, height, stride = bitmap.width, bitmap.height, bitmap.stride
-    buffer = bytes(bitmap.buffer)
-    channels = bitmap.n_channels
-    rows = bytearray()
-    for y in range(height):
-        row = buffer[y * stride : y * stride + width * channels]
-        if channels == 4:
-            row = b"".join(row[i : i + 3] for i in range(0, len(row), 4))
-        rows += b"\x00" + row
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _chunk(b"IHDR", header)
-        + _chunk(b"IDAT", zlib.compress(bytes(rows), 6))
-        + _chunk(b"IEND", b"")
-    )
+    image = document[page - 1].render(scale=scale, may_draw_forms=False).to_pil()
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
 
 
 def main() -> None:
