@@ -1,0 +1,45 @@
+"""The hosted invoice page, `GET /i/{token}`: no credentials, the link is the secret.
+
+Every answer, found or not, carries the same privacy headers; every miss (random, rotated,
+draft, deleted) the same 404 body, byte for byte. The global rate limit buckets these
+credential-less requests per client address (core.rate_limit).
+"""
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from invoicing.core.db import transaction
+from invoicing.core.request_context import request_id_of
+from invoicing.documents.hosted import service
+from invoicing.documents.hosted.page import CONTENT_SECURITY_POLICY, NOT_FOUND_PAGE, render_page
+from invoicing.documents.links import HOSTED_PATH
+from invoicing.documents.snapshot import load_document
+
+router = APIRouter(prefix=HOSTED_PATH, include_in_schema=False)
+
+PRIVATE_HEADERS = {
+    "Cache-Control": "private, no-store",
+    "X-Robots-Tag": "noindex, nofollow",
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "Referrer-Policy": "no-referrer",  # the token is in the URL
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def not_found() -> Response:
+    return Response(NOT_FOUND_PAGE, status_code=404, media_type="text/html; charset=utf-8", headers=PRIVATE_HEADERS)
+
+
+@router.get("/{token}")
+async def hosted_page(token: str, request: Request) -> Response:
+    engine = request.app.state.engine
+    async with transaction(engine, write=False) as connection:
+        opened = await service.open_hosted(connection, token, request_id=request_id_of(request))
+        if opened is None:
+            return not_found()
+        document = await load_document(opened.context, opened.invoice_id)
+    if not opened.is_read:
+        async with transaction(engine, write=True) as connection:
+            await service.record_first_view(connection, opened)
+    page = render_page(document, pdf_url=f"{token}/pdf", ubl_url=f"{token}/ubl")
+    return Response(page, media_type="text/html; charset=utf-8", headers=PRIVATE_HEADERS)
