@@ -91,3 +91,52 @@ def test_commands_on_an_unmigrated_database_say_to_migrate_first(database: str) 
     result = CliRunner().invoke(main, ["tenant", "list"])
     assert result.exit_code != 0
     assert "Run `invoicing migrate` first" in result.output
+
+
+def test_tenant_update_sets_the_profile_and_logo_with_the_apis_checks(database: str, tmp_path: Path) -> None:
+    invoke("migrate")
+    tenant = invoke("tenant", "create", "--name", "Acme GmbH", "--currency", "EUR")
+    patch = tmp_path / "profile.json"
+    patch.write_text(json.dumps({"footer": "Danke", "bank_accounts": [{"iban": "DE89370400440532013000"}]}))
+    logo = tmp_path / "logo.svg"
+    logo.write_bytes(b'<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>')
+    shown = invoke(
+        "tenant", "update", "--tenant", "Acme GmbH", "--from-json", str(patch), "--country", "DE",
+        "--city", "Berlin", "--tax-number", "DE136695976", "--locale", "de-DE", "--logo", str(logo),
+    )  # fmt: skip
+    assert shown["postal_address"]["country_code"] == "DE"
+    assert shown["postal_address"]["city"] == "Berlin"
+    assert shown["footer"] == "Danke"
+    assert shown["locale"] == "de_DE"
+    assert shown["bank_accounts"] == [{"iban": "DE89370400440532013000", "bic": None, "bank_name": None}]
+    assert shown["logo"]["media_type"] == "image/svg+xml"
+    again = invoke("tenant", "update", "--tenant", str(tenant["id"]), "--footer", "")
+    assert again["footer"] is None
+    assert again["postal_address"]["city"] == "Berlin"
+
+    token = invoke("token", "create", "--tenant", str(tenant["id"]))
+    headers = {"Authorization": f"Bearer {token['token']}", "X-Tenant": str(tenant["id"])}
+    with TestClient(create_app(get_settings())) as http:
+        assert http.get("/api/v1/tenant", headers=headers).json()["data"] == again
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--country", "DE", "--tax-number", "DE123"), "tax_number"),
+        (("--iban", "DE00 0000"), "bank_accounts[0].iban"),
+        (("--country", "QQ"), "postal_address.country_code"),
+        (("--locale", "zz"), "locale"),
+    ],
+)
+def test_tenant_update_refuses_bad_input_naming_the_field_and_stores_nothing(
+    database: str, args: tuple[str, ...], message: str
+) -> None:
+    invoke("migrate")
+    tenant = invoke("tenant", "create", "--name", "Acme")
+    result = CliRunner().invoke(main, ["tenant", "update", "--tenant", str(tenant["id"]), *args, "--json"])
+    assert result.exit_code != 0
+    assert message in result.output
+    unchanged = invoke("tenant", "update", "--tenant", str(tenant["id"]))
+    assert unchanged["postal_address"] is None
+    assert unchanged["locale"] is None

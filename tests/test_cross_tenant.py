@@ -135,6 +135,12 @@ TAKES_NO_ID: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/api/v1/customers"),
         ("GET", "/api/v1/clients"),
         ("POST", "/api/v1/clients"),
+        # The tenant of X-Tenant itself, its profile and logo (tests/documents/test_tenant_profile.py).
+        ("GET", "/api/v1/tenant"),
+        ("PATCH", "/api/v1/tenant"),
+        ("GET", "/api/v1/tenant/logo"),
+        ("PUT", "/api/v1/tenant/logo"),
+        ("DELETE", "/api/v1/tenant/logo"),
     }
 )
 

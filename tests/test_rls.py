@@ -48,7 +48,7 @@ GLOBAL_UNIQUE_KEYS = {
     ("api_clients", ("client_id",)),
     ("invoices", ("hosted_token",)),
 }
-LOOKUP_FUNCTIONS = {"invoicing_token_by_hash", "invoicing_client_by_client_id"}
+LOOKUP_FUNCTIONS = {"invoicing_token_by_hash", "invoicing_client_by_client_id", "invoicing_invoice_by_hosted_token"}
 
 
 @pytest.fixture
@@ -112,9 +112,33 @@ async def test_every_tenant_owned_table_has_row_level_security_enabled_and_force
         assert (policy["policyname"], policy["cmd"]) == ("tenant_isolation", "ALL")
         for expression in (policy["qual"], policy["with_check"]):
             assert "tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::bigint" in expression
-    # tenants has no tenant_id: the service reads only the current tenant's row, and nothing else.
-    assert by_table["tenants"]["policyname"] == "tenant_self"
-    assert by_table["tenants"]["cmd"] == "SELECT"
+    # tenants has no tenant_id: the service reads and updates only the current tenant's row
+    # (its profile: migration 0009), and nothing else.
+    tenant_self = by_table["tenants"]
+    assert (tenant_self["policyname"], tenant_self["cmd"]) == ("tenant_self", "ALL")
+    for expression in (tenant_self["qual"], tenant_self["with_check"]):
+        assert "id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::bigint" in expression
+    grants = await fetch(
+        engine,
+        """
+        SELECT privilege_type AS privilege, column_name AS column FROM information_schema.column_privileges
+        WHERE table_schema = current_schema() AND table_name = 'tenants' AND grantee = :role
+          AND privilege_type <> 'SELECT'
+        """,
+        role=APP_ROLE,
+    )
+    assert {(row["privilege"], row["column"]) for row in grants} == {
+        ("UPDATE", column) for column in ("profile", "tax_number", "logo_sha256", "updated_at")
+    }
+    table_grants = await fetch(
+        engine,
+        """
+        SELECT privilege_type AS privilege FROM information_schema.table_privileges
+        WHERE table_schema = current_schema() AND table_name = 'tenants' AND grantee = :role
+        """,
+        role=APP_ROLE,
+    )
+    assert {row["privilege"] for row in table_grants} == {"SELECT"}
 
 
 @pytest.mark.usefixtures("postgresql_only")

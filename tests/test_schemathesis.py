@@ -62,6 +62,14 @@ STATE_DEPENDENT_CODES = {
     "invoice_incomplete",  # issuing (or sending) a draft without a customer or lines
     "unknown_customer",  # a customer id that names no customer of the tenant
     "unknown_series",  # a series name that names no series of the tenant
+    "customer_deleted",  # issuing a draft whose customer an earlier generated DELETE removed
+    # Check digits (VAT and tax numbers, IBAN, BIC), a tax number or subdivision judged by the
+    # address's country, a locale CLDR lacks: parties.validation, no schema can state them.
+    "invalid_party_details",
+    # A line's category against its rate and exemption reason: fields taken together.
+    "invalid_tax_category",
+    # A logo upload's bytes: an image of the declared type, an SVG without scripts.
+    "invalid_logo",
 }
 
 

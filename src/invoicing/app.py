@@ -31,6 +31,9 @@ from invoicing.invoices.action_endpoints import router as invoice_actions_router
 from invoicing.invoices.endpoints import router as invoices_router
 from invoicing.payments.endpoints import router as payments_router
 from invoicing.series.endpoints import router as series_router
+from invoicing.tenants.endpoints import LOGO_PATH
+from invoicing.tenants.endpoints import router as tenant_router
+from invoicing.tenants.logo import MAX_LOGO_BYTES
 
 DESCRIPTION = """\
 Multi-tenant invoicing: drafts with exact totals, issuing under gapless numbers, and an event
@@ -48,6 +51,7 @@ PRIMARY_API_ROUTERS = (
     documents_router,
     payments_router,
     clients_router,
+    tenant_router,
 )
 
 
@@ -119,6 +123,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,
+        # A logo may be 1 MiB itself: one a little larger gets the upload's own 422 (issue 11).
+        body_limits={LOGO_PATH: max(settings.max_body_bytes, 2 * MAX_LOGO_BYTES)},
         header_limits=HeaderLimits(
             total_bytes=settings.max_header_bytes,
             count=settings.max_header_count,

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import click
+from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -36,7 +37,8 @@ def run(work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
     try:
         return asyncio.run(main())
     except DomainError as error:
-        raise click.ClickException(f"{error.detail} ({error.error_code})") from None
+        fields = "".join(f"\n  {field}: {' '.join(messages)}" for field, messages in (error.errors or {}).items())
+        raise click.ClickException(f"{error.detail} ({error.error_code}){fields}") from None
     except (OperationalError, ProgrammingError) as error:
         raise click.ClickException(
             f"The database is not ready ({error.orig}). Run `invoicing migrate` first, and check DATABASE_URL."
@@ -135,6 +137,116 @@ def tenant_list(as_json: bool) -> None:
         f"{row['id']}\t{row['public_id']}\t{row['base_currency']}\t{row['timezone']}\t{row['name']}" for row in rows
     ]
     emit(as_json, rows, "\n".join(lines) or "No tenants.")
+
+
+# `tenant update` options -> profile fields (a dotted name is a field of an object).
+PROFILE_OPTIONS = {
+    "legal_name": "legal_name",
+    "line1": "postal_address.line1",
+    "line2": "postal_address.line2",
+    "city": "postal_address.city",
+    "postal_code": "postal_address.postal_code",
+    "subdivision": "postal_address.subdivision",
+    "country": "postal_address.country_code",
+    "tax_number": "tax_number",
+    "registration_id": "registration_id",
+    "email": "email",
+    "phone": "phone",
+    "website": "website",
+    "payment_terms_days": "payment_terms_days",
+    "footer": "footer",
+    "locale": "locale",
+    "paper_size": "paper_size",
+}
+
+
+def profile_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """One option per PROFILE_OPTIONS field; an empty string clears the field."""
+    for name in reversed(PROFILE_OPTIONS):
+        kind = click.IntRange(0, 365) if name == "payment_terms_days" else None
+        command = click.option(f"--{name.replace('_', '-')}", name, type=kind, default=None)(command)
+    return command
+
+
+def _profile_patch(from_json: Any, options: dict[str, Any]) -> dict[str, Any]:
+    """The merge patch: the JSON file's, then each option given (an empty string clears a field)."""
+    patch: dict[str, Any] = json.load(from_json) if from_json is not None else {}
+    if not isinstance(patch, dict):
+        raise click.BadParameter("must hold a JSON object (a merge patch of the profile)", param_hint="--from-json")
+    for option, field in PROFILE_OPTIONS.items():
+        value = options.get(option)
+        if value is None:
+            continue
+        cleared = None if value == "" else value
+        if "." in field:
+            parent, child = field.split(".")
+            patch[parent] = {**(patch.get(parent) or {}), child: cleared}
+        else:
+            patch[field] = cleared
+    if options.get("iban"):
+        patch["bank_accounts"] = [{"iban": options["iban"], "bic": options["bic"], "bank_name": options["bank_name"]}]
+    if options.get("eas_scheme") or options.get("eas_id"):
+        patch["electronic_address"] = {"scheme": options["eas_scheme"], "id": options["eas_id"]}
+    return patch
+
+
+def _profile_refusal(error: ValidationError) -> click.ClickException:
+    from invoicing.core.problems import field_path
+
+    fields = "; ".join(f"{field_path(('body', *item['loc']))}: {item['msg']}" for item in error.errors())
+    return click.ClickException(f"Invalid profile: {fields} (validation_failed)")
+
+
+@tenant.command("update")
+@click.option("--tenant", "tenant_ref", required=True, help="The tenant's id or name.")
+@click.option("--from-json", type=click.File("r"), default=None, help="A JSON merge patch of the profile.")
+@click.option("--logo", type=click.File("rb"), default=None, help="A PNG, JPEG or SVG image (1 MiB at most).")
+@click.option("--iban", default=None, help="The one bank account's IBAN (replaces the accounts).")
+@click.option("--bic", default=None)
+@click.option("--bank-name", default=None)
+@click.option("--eas-scheme", default=None, help="Electronic address: EAS code (9930, 0088...).")
+@click.option("--eas-id", default=None, help="Electronic address: the id within the scheme.")
+@profile_options
+@json_option
+def tenant_update(tenant_ref: str, from_json: Any, logo: Any, as_json: bool, **options: Any) -> None:
+    """Change the tenant's profile (the seller on its invoices) and logo, as PATCH /api/v1/tenant does."""
+    import mimetypes
+
+    from invoicing.tenants import profile
+    from invoicing.tenants.logo import checked_logo
+    from invoicing.tenants.representation import tenant_profile_resource
+    from invoicing.tenants.schemas import TenantProfilePatch
+
+    try:
+        patch = TenantProfilePatch.model_validate(_profile_patch(from_json, options))
+    except ValidationError as error:
+        raise _profile_refusal(error) from None
+    image = checked_logo(logo.read(), mimetypes.guess_type(logo.name)[0]) if logo is not None else None
+
+    async def work(engine: AsyncEngine) -> dict[str, Any]:
+        async with transaction(engine, write=True) as connection:
+            tenant_id = await _tenant_id(connection, tenant_ref)
+            await _enter_tenant(connection, tenant_id)
+            if patch.model_fields_set:
+                await profile.update_profile(connection, tenant_id=tenant_id, patch=patch)
+            if image is not None:
+                await profile.put_logo(connection, tenant_id=tenant_id, logo=image)
+            row = await profile.get_tenant_row(connection, tenant_id)
+            return tenant_profile_resource(row, await profile.logo_description(connection, row))
+
+    shown = run(work)
+    emit(as_json, shown, f"Tenant {tenant_ref} updated: {shown['legal_name'] or '(no legal name)'}")
+
+
+async def _tenant_id(connection: Any, ref: str) -> int:
+    from invoicing.tenants.repository import TenantRepository
+
+    found = await TenantRepository(connection).by_name(ref) if not ref.isdigit() else None
+    if found is not None:
+        return int(found["id"])
+    if ref.isdigit():
+        return int(ref)
+    raise click.ClickException(f"No tenant is named {ref!r}.")
 
 
 @main.group()

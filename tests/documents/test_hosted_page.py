@@ -4,7 +4,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import update
+import pytest
+from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from invoicing.core.db import transaction
@@ -158,3 +159,20 @@ async def test_another_tenant_s_token_opens_only_its_own_invoice(
     assert theirs["document_number"] in page
     assert "Tenant B" in page
     assert "Tenant A" not in page
+
+
+async def test_on_postgresql_only_the_lookup_function_sees_an_invoice_before_its_tenant_is_known(
+    tenant: Tenant, app_engine: AsyncEngine, backend: str
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("row-level security is PostgreSQL's; SQLite has the application's filter only")
+    invoice = await _issued(tenant)
+    token = _path(invoice).removeprefix("/i/")
+    async with transaction(app_engine, write=False) as connection:
+        direct = await connection.execute(text("SELECT count(*) FROM invoices WHERE hosted_token = :t"), {"t": token})
+        assert direct.scalar_one() == 0
+        found = await connection.execute(text("SELECT * FROM invoicing_invoice_by_hosted_token(:t)"), {"t": token})
+        assert [tuple(row) for row in found] == [(tenant.id, invoice["id"])]
+        # The function's own setting ends with it: the role still sees no invoice afterwards.
+        again = await connection.execute(text("SELECT count(*) FROM invoices"))
+        assert again.scalar_one() == 0

@@ -161,7 +161,7 @@ def read_context_for(scope: str) -> Callable[..., Awaitable[TenantContext]]:
     return open_primary_read_context
 
 
-def _write_context(scope: str) -> Callable[..., Awaitable[TenantContext]]:
+def write_context_for(scope: str) -> Callable[..., Awaitable[TenantContext]]:
     async def open_primary_write_context(
         request: Request,
         x_tenant: TenantHeader = None,
@@ -183,4 +183,4 @@ def _write_context(scope: str) -> Callable[..., Awaitable[TenantContext]]:
 
 
 ReadContext = Annotated[TenantContext, Depends(read_context_for(INVOICES_READ))]
-WriteContext = Annotated[TenantContext, Depends(_write_context(INVOICES_WRITE))]
+WriteContext = Annotated[TenantContext, Depends(write_context_for(INVOICES_WRITE))]

@@ -5,7 +5,9 @@ INVOICES_WRITE = "invoices:write"
 # The tenant's admin scope: whoever holds it can rotate any of the tenant's clients and so act
 # as any of them. Never granted by default (DEFAULT_SCOPES); only asked for by name.
 CLIENTS_MANAGE = "clients:manage"
-ALL_SCOPES = (INVOICES_READ, INVOICES_WRITE, CLIENTS_MANAGE)
+# Changes the tenant's own profile and logo (the seller on every invoice it issues from then on).
+TENANT_MANAGE = "tenant:manage"
+ALL_SCOPES = (INVOICES_READ, INVOICES_WRITE, CLIENTS_MANAGE, TENANT_MANAGE)
 DEFAULT_SCOPES = (INVOICES_READ, INVOICES_WRITE)
 
 _ONE = "(" + "|".join(re.escape(scope) for scope in ALL_SCOPES) + ")"

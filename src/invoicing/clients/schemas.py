@@ -8,7 +8,7 @@ from invoicing.core.schemas import Input
 from invoicing.core.wire_types import VisibleName
 
 # Spelt out for the type checker; kept equal to auth.scopes' one list.
-Scope = Literal["invoices:read", "invoices:write", "clients:manage"]
+Scope = Literal["invoices:read", "invoices:write", "clients:manage", "tenant:manage"]
 if get_args(Scope) != ALL_SCOPES:
     raise RuntimeError("clients.schemas.Scope must list auth.scopes.ALL_SCOPES")
 

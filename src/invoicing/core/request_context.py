@@ -3,6 +3,7 @@ ASGI middleware (no per-request task overhead)."""
 
 import re
 import uuid
+from collections.abc import Mapping
 
 import orjson
 from starlette.exceptions import HTTPException
@@ -26,10 +27,20 @@ class RequestContextMiddleware:
     body, and marks every answer to a request that presents a credential `Cache-Control: no-store`
     (unless the route chose its own): what a token reads is nobody else's to keep."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, header_limits: HeaderLimits) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        header_limits: HeaderLimits,
+        body_limits: Mapping[str, int] | None = None,
+    ) -> None:
+        """`body_limits`: paths with a limit of their own (an upload whose own bound is the
+        configured limit itself answers a slightly larger body with its own clear 422)."""
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.header_limits = header_limits
+        self.body_limits = dict(body_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -48,8 +59,9 @@ class RequestContextMiddleware:
         else:
             send_with_id = _with_header(send, header)
 
+        limit = self.body_limits.get(scope.get("path", ""), self.max_body_bytes)
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_body_bytes:
+        if declared is not None and declared > limit:
             await self._too_large(request_id, send_with_id)
             return
 
@@ -60,7 +72,7 @@ class RequestContextMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
+                if received > limit:
                     raise BodyTooLarge
             return message
 

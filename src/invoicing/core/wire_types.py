@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Annotated, Any
 
 from pydantic import (
@@ -90,6 +91,9 @@ def _json_integer(value: Any) -> Any:
 
 BodyId = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_json_integer)]
 """An id in a JSON body."""
+
+JsonInteger = BeforeValidator(_json_integer)
+"""`Annotated[int, Field(ge=..., le=...), JsonInteger]`: a count in a JSON body (5 and 5.0 alike)."""
 
 Flag = StrictBool
 """A JSON boolean; `"true"` or `1` is not one."""
@@ -326,3 +330,35 @@ class ExactDecimal:
         }
         number["exclusiveMinimum" if self.positive else "minimum"] = 0
         return {"anyOf": [number, {"type": "string", "pattern": self.text_pattern}]}
+
+
+# -- contact details and codes from a list -----------------------------------------------------
+
+_EMAIL_PART = rf"[^@\x00{WHITESPACE}]+"
+Email = Annotated[str, StringConstraints(max_length=254, pattern=rf"^{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART}$")]
+"""An e-mail address: something, `@`, and a dotted domain, without blanks."""
+
+
+@dataclass(frozen=True, slots=True)
+class CodeOf:
+    """`Annotated[str, CodeOf(codes, "what")]`: one code of a published list (countries, EAS
+    schemes, unit codes...), exactly as the list spells it; the schema is the list as an enum."""
+
+    codes: tuple[str, ...]
+    what: str
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(self.validate, core_schema.str_schema())
+
+    def validate(self, value: str) -> str:
+        if value not in _code_set(self.codes):
+            raise PydanticCustomError("enum", "must be {what}", {"what": self.what})
+        return value
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return {"type": "string", "enum": list(self.codes), "description": f"{self.what[0].upper()}{self.what[1:]}."}
+
+
+@cache
+def _code_set(codes: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(codes)

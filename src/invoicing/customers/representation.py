@@ -1,7 +1,9 @@
+import json
 from typing import Any
 
 from invoicing.core.render import day, timestamp
 from invoicing.core.repository import Record
+from invoicing.parties.codes import ADDRESS_KEYS
 
 
 def customer_resource(row: Record) -> dict[str, Any]:
@@ -33,7 +35,22 @@ def customer_resource(row: Record) -> dict[str, Any]:
         "search_vector": row["search_text"],
         "is_intake_completed": row["is_intake_completed"],
         "default_channel_id": row["default_channel_id"],
+        **customer_details(row),
+        "locale": row["locale"],
     }
+
+
+def customer_details(row: Record) -> dict[str, Any]:
+    """The structured details stored as JSON text: `postal_address` and `electronic_address`."""
+    electronic = json.loads(row["electronic_address"]) if row["electronic_address"] else None
+    return {"postal_address": _address(row["postal_address"]), "electronic_address": electronic}
+
+
+def _address(text: str | None) -> dict[str, Any] | None:
+    if not text:
+        return None
+    stored = json.loads(text)
+    return {key: stored.get(key) for key in ADDRESS_KEYS}
 
 
 def display_name(row: Record) -> str:

@@ -6,18 +6,23 @@ from pydantic import BaseModel, Field, StringConstraints, WithJsonSchema
 from invoicing.core.schemas import Input
 from invoicing.core.wire_types import (
     VISIBLE_NAME,
-    WHITESPACE,
     BirthDate,
     BodyId,
+    Email,
     Flag,
     VisibleName,
     WebUrl,
 )
+from invoicing.parties.schemas import (
+    ElectronicAddressIn,
+    ElectronicAddressResource,
+    LocaleTag,
+    PostalAddressIn,
+    PostalAddressResource,
+)
 
 NAME_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 100, "pattern": VISIBLE_NAME}
 Name = Annotated[str, VisibleName(100)]
-_EMAIL_PART = rf"[^@\x00{WHITESPACE}]+"
-Email = Annotated[str, StringConstraints(max_length=254, pattern=rf"^{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART}$")]
 ShortText = Annotated[str, StringConstraints(max_length=32)]
 
 
@@ -27,7 +32,11 @@ class CustomerFields(Input):
     company_name: Annotated[str, VisibleName(200, optional=True)] | None = None
     email: Email | None = None
     phone_number: ShortText | None = None
-    tax_number: ShortText | None = Field(default=None, description="VAT / tax id; the invoice's receiver tax number.")
+    tax_number: ShortText | None = Field(
+        default=None,
+        description="VAT / tax id; the invoice's receiver tax number. Checked as `postal_address.country_code` "
+        "defines it (python-stdnum) when the customer has one.",
+    )
     identity_number: ShortText | None = None
     passport_number: ShortText | None = None
     date_of_birth: BirthDate | None = None
@@ -41,6 +50,10 @@ class CustomerFields(Input):
     import_source_id: BodyId | None = None
     is_intake_completed: Flag = False
     default_channel_id: BodyId | None = None
+    # Structured details for documents (issue 11); `address` stays the seed's free text.
+    postal_address: PostalAddressIn | None = None
+    electronic_address: ElectronicAddressIn | None = None
+    locale: LocaleTag | None = Field(default=None, description="The invoice's language for this customer.")
 
 
 class CustomerCreate(CustomerFields):
@@ -56,7 +69,8 @@ class CustomerUpdate(CustomerFields):
 
 
 class CustomerResource(BaseModel):
-    """Seed 000's `customer` object, plus `public_id`, `company_name` and `tax_number`."""
+    """Seed 000's `customer` object, plus `public_id`, `company_name`, `tax_number`,
+    `postal_address`, `electronic_address` and `locale`."""
 
     id: int
     public_id: str
@@ -85,3 +99,6 @@ class CustomerResource(BaseModel):
     search_vector: str
     is_intake_completed: bool
     default_channel_id: int | None
+    postal_address: PostalAddressResource | None
+    electronic_address: ElectronicAddressResource | None
+    locale: str | None

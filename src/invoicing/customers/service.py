@@ -1,5 +1,6 @@
 """Customers: who is billed."""
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,9 +11,13 @@ from invoicing.core.clock import utc_now
 from invoicing.core.errors import NotFound, Unprocessable
 from invoicing.core.search import search_key
 from invoicing.customers.repository import CustomerRepository
+from invoicing.customers.representation import customer_details
 from invoicing.customers.schemas import CustomerCreate, CustomerUpdate
+from invoicing.parties.validation import checked_party
 
 SEARCHABLE = ("first_name", "last_name", "company_name", "email", "tax_number")
+# Stored as JSON text (migration 0008).
+JSON_FIELDS = ("postal_address", "electronic_address")
 
 
 class CustomerNotFound(NotFound):
@@ -28,12 +33,12 @@ async def create_customer(
     connection: AsyncConnection, *, tenant_id: int, data: CustomerCreate, public_id: str | None = None
 ) -> RowMapping:
     """`public_id` (24 lowercase hex, unused in the tenant): keep a dialect's id for the customer."""
-    values = data.model_dump()
+    values = checked_party(data.model_dump())
     now = utc_now()
     avatar_at = now if values.get("avatar_url") else None
     return await CustomerRepository(connection, tenant_id).insert(
         public_id=public_id,
-        **values,
+        **_stored(values),
         search_text=search_text(values),
         avatar_updated_at=avatar_at,
         created_at=now,
@@ -61,13 +66,21 @@ async def update_customer(
     now = utc_now()
     if "avatar_url" in changes and changes["avatar_url"] != current["avatar_url"]:
         changes["avatar_updated_at"] = now
-    merged = {**current, **changes}
+    merged = checked_party({**current, **customer_details(current), **changes})
+    changes.update({key: merged[key] for key in ("tax_number", "locale") if key in changes})
     updated = await CustomerRepository(connection, tenant_id).update(
-        customer_id, **changes, search_text=search_text(merged), updated_at=now
+        customer_id, **_stored(changes), search_text=search_text(merged), updated_at=now
     )
     if updated is None:
         raise CustomerNotFound("Customer not found.")
     return updated
+
+
+def _stored(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        key: (json.dumps(value) if value is not None else None) if key in JSON_FIELDS else value
+        for key, value in values.items()
+    }
 
 
 async def delete_customer(connection: AsyncConnection, *, tenant_id: int, customer_id: int) -> RowMapping:

@@ -7,7 +7,6 @@ stored ones (computed by invoices.money at pricing), the VAT breakdown comes fro
 `invoices.money.tax_breakdown`: nothing here computes money of its own beyond grouping.
 """
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -17,7 +16,6 @@ import orjson
 from invoicing.core.context import TenantContext
 from invoicing.core.repository import Record
 from invoicing.currencies.catalog import find_currency
-from invoicing.customers.representation import display_name
 from invoicing.documents import links
 from invoicing.documents.model import (
     BankAccount,
@@ -35,9 +33,10 @@ from invoicing.invoices.lifecycle import InvoiceNotFound, Status
 from invoicing.invoices.money import MONEY_CONTEXT, LineAmounts, tax_breakdown
 from invoicing.invoices.repository import InvoiceRepository
 from invoicing.invoices.transitions import load
+from invoicing.parties.snapshot import DEFAULT_LOCALE, buyer_snapshot, document_locale
+from invoicing.tenants.profile import logo, seller_snapshot
 from invoicing.tenants.repository import TenantRepository
 
-DEFAULT_LOCALE = "en"
 Json = Mapping[str, Any]
 
 
@@ -51,20 +50,24 @@ async def load_document(context: TenantContext, invoice_id: int) -> InvoiceDocum
         raise InvoiceNotFound("Invoice not found.")
     invoice = row.invoice
     if invoice["status"] == Status.DRAFT:
-        seller = {**_json(tenant["profile"]), "logo_sha256": _sha256(tenant["logo"])}
-        seller["legal_name"] = seller.get("legal_name") or tenant["name"]
-        buyer = _buyer_of(row.customer, invoice)
-        locale = (row.customer or {}).get("locale") or seller.get("locale") or DEFAULT_LOCALE
+        # What issuing would freeze now (parties.snapshot), so a draft previews its document.
+        seller = seller_snapshot(tenant)
+        buyer = buyer_snapshot(row.customer, invoice)
+        locale = document_locale(tenant, row.customer)
     else:
         seller, buyer = _json(invoice["seller"]), _json(invoice["buyer"])
-        # Issued before the seller was frozen on invoices (migration 0008): the tenant's name and
+        # Issued before parties were frozen on invoices (migration 0008): the tenant's name and
         # the invoice's own receiver fields are what it was issued with.
-        if not seller:
-            seller = {"legal_name": tenant["name"], "tax_number": invoice["sender_tax_number"]}
-        if not buyer:
-            buyer = _buyer_of(None, invoice)
+        seller = seller or {"legal_name": tenant["name"], "tax_number": invoice["sender_tax_number"]}
+        buyer = buyer or buyer_snapshot(None, invoice)
         locale = invoice["locale"] or DEFAULT_LOCALE
-    return build_document(invoice, lines, seller=seller, buyer=buyer, locale=locale, logo=_logo(tenant, seller))
+    found = (
+        await logo(context.connection, tenant_id=context.tenant_id, sha256=seller["logo_sha256"])
+        if seller.get("logo_sha256")
+        else None
+    )
+    document_logo = Logo(media_type=found[0], data=found[1]) if found is not None else None
+    return build_document(invoice, lines, seller=seller, buyer=buyer, locale=locale, logo=document_logo)
 
 
 def build_document(
@@ -105,38 +108,6 @@ def build_document(
 
 def _json(text: str | None) -> dict[str, Any]:
     return dict(orjson.loads(text)) if text else {}
-
-
-def _sha256(data: bytes | None) -> str | None:
-    return hashlib.sha256(data).hexdigest() if data else None
-
-
-def _buyer_of(customer: Record | None, invoice: Record) -> dict[str, Any]:
-    """The buyer as `invoices.buyer` freezes it: from the customer, else the invoice's receiver fields."""
-    if customer is None:
-        return {
-            "legal_name": invoice["receiver_name"],
-            "tax_number": invoice["receiver_tax_number"],
-            "email": invoice["receiver_email"],
-        }
-    return {
-        "legal_name": display_name(customer),
-        "postal_address": _json(customer["postal_address"]) or None,
-        "tax_number": customer["tax_number"] or customer["identity_number"],
-        "registration_id": None,
-        "email": customer["email"],
-        "phone": customer["phone_number"],
-        "electronic_address": _json(customer["electronic_address"]) or None,
-    }
-
-
-def _logo(tenant: Record, seller: Json) -> Logo | None:
-    """The logo the seller names by hash. Pending the profile's content-addressed `tenant_logos`
-    (migration 0009), the tenant's current logo serves only while its bytes still hash to it."""
-    wanted = seller.get("logo_sha256")
-    if not wanted or tenant["logo"] is None or _sha256(tenant["logo"]) != wanted:
-        return None
-    return Logo(media_type=tenant["logo_media_type"], data=bytes(tenant["logo"]))
 
 
 def _party(data: Json) -> Party:

@@ -25,9 +25,8 @@ from pydantic.alias_generators import to_camel
 
 from invoicing.core.ids import PUBLIC_ID_PATTERN
 from invoicing.core.schemas import Input
-from invoicing.core.wire_types import BusinessMoment, CalendarDate, Flag, VisibleName
+from invoicing.core.wire_types import BusinessMoment, CalendarDate, Email, Flag, VisibleName
 from invoicing.currencies.schemas import CurrencyCode
-from invoicing.customers.schemas import Email
 from invoicing.invoices.schemas import MAX_LINES, Percent, Quantity, UnitPrice
 from invoicing.payments.schemas import PaymentAmount, PaymentMethod
 

@@ -1,5 +1,6 @@
 """All invoice SQL. Reads join the customer in the same statement; writes are conditional."""
 
+import uuid
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -177,6 +178,8 @@ class InvoiceRepository(TenantScopedRepository):
         return _visible_with_customer().params(**self.bound())
 
     async def insert(self, **values: Any) -> RowMapping:
+        """A new invoice, with its stable UUID (documents' id; UBL-TR's cbc:UUID)."""
+        values.setdefault("uuid", str(uuid.uuid4()))
         statement = self.insert_values(
             public_id=new_public_id(), search_key=invoice_search_key(values), **values
         ).returning(invoices)

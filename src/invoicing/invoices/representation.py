@@ -31,6 +31,10 @@ def line_resource(row: Record) -> dict[str, Any]:
         "amount_net": decimal_text(row["amount_net"]),
         "amount_tax": decimal_text(row["amount_tax"]),
         "amount_total": decimal_text(row["amount_total"]),
+        "tax_category": row["tax_category"],
+        "tax_exemption_reason_code": row["tax_exemption_reason_code"],
+        "tax_exemption_reason": row["tax_exemption_reason"],
+        "unit_code": row["unit_code"],
     }
 
 
@@ -81,6 +85,9 @@ def invoice_resource(view: InvoiceView, *, with_lines: bool = True) -> dict[str,
         "created_at": timestamp(invoice["created_at"]),
         "updated_at": timestamp(invoice["updated_at"]),
         "version": invoice["version"],
+        "locale": invoice["locale"],
+        "delivery_date": day(invoice["delivery_date"]),
+        "uuid": invoice["uuid"],
         "available_actions": available_actions(facts),
         "customer": customer_resource(view.customer) if view.customer is not None else None,
         "currency": currency_resource(currency),

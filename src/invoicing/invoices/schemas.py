@@ -1,14 +1,15 @@
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, WithJsonSchema, field_validator
 
 from invoicing.core.schemas import Input
-from invoicing.core.wire_types import BodyId, CalendarDate, ExactDecimal, VisibleName
+from invoicing.core.wire_types import BodyId, CalendarDate, CodeOf, ExactDecimal, VisibleName
 from invoicing.currencies.schemas import CURRENCY_CODE_SCHEMA, CurrencyCode, CurrencyResource
 from invoicing.customers.schemas import CustomerResource
 from invoicing.invoices.catalogs import DocumentClass, DocumentType, ProfileId
+from invoicing.invoices.tax_codes import UNIT_CODES, VATEX_CODES
 from invoicing.series.service import SERIES_NAME_PATTERN
 
 MAX_LINES = 500
@@ -21,6 +22,9 @@ ExchangeRate = Annotated[Decimal, ExactDecimal(integer_digits=6, places=6, posit
 SERIES_NAME_SCHEMA = {"type": "string", "pattern": SERIES_NAME_PATTERN}
 SeriesName = Annotated[str, StringConstraints(pattern=SERIES_NAME_PATTERN)]
 Notes = Annotated[str, StringConstraints(max_length=5000)]
+TaxCategoryCode = Literal["S", "Z", "E", "AE", "K", "G", "O"]
+VatexCode = Annotated[str, CodeOf(VATEX_CODES, "a VATEX exemption reason code, such as VATEX-EU-AE")]
+UnitCode = Annotated[str, CodeOf(UNIT_CODES, "a UN/ECE Recommendation 20 unit code, such as C62, HUR or KGM")]
 
 
 class LineIn(Input):
@@ -29,6 +33,17 @@ class LineIn(Input):
     unit_price: UnitPrice = Field(description="Decimal string or number, >= 0, up to 4 decimals.")
     vat_rate_percent: Percent = Field(description="0 to 100.")
     discount_percent: Percent = Field(default=Decimal(0), description="0 to 100.")
+    tax_category: TaxCategoryCode | None = Field(
+        default=None,
+        description="UNCL 5305: S standard, Z zero-rated, E exempt, AE reverse charge, K intra-community "
+        "supply, G export, O outside the scope of VAT. Default: S above 0 %, Z at 0 %. S needs a rate "
+        "above 0, every other category a rate of 0.",
+    )
+    tax_exemption_reason_code: VatexCode | None = Field(
+        default=None, description="Why no VAT (E, AE, K, G, O need this or tax_exemption_reason; S and Z take neither)."
+    )
+    tax_exemption_reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)] | None = None
+    unit_code: UnitCode | None = Field(default=None, description="UN/ECE Recommendation 20; default C62 (one).")
 
 
 class InvoiceFields(Input):
@@ -45,6 +60,9 @@ class InvoiceFields(Input):
     )
     due_date: CalendarDate | None = None
     notes: Notes | None = None
+    delivery_date: CalendarDate | None = Field(
+        default=None, description="When goods or services were supplied (BT-72)."
+    )
     document_class: DocumentClass | None = None
     document_type: DocumentType | None = None
     profile_id: ProfileId | None = None
@@ -80,6 +98,10 @@ class LineResource(BaseModel):
     amount_net: str
     amount_tax: str
     amount_total: str
+    tax_category: str
+    tax_exemption_reason_code: str | None
+    tax_exemption_reason: str | None
+    unit_code: str
 
 
 class InvoiceResource(BaseModel):
@@ -123,6 +145,11 @@ class InvoiceResource(BaseModel):
     created_at: str
     updated_at: str
     version: int
+    locale: str | None = Field(
+        description="The documents' language: frozen at issue (customer's, else tenant's, else en)."
+    )
+    delivery_date: str | None
+    uuid: str | None
     available_actions: list[str]
     customer: CustomerResource | None
     currency: CurrencyResource

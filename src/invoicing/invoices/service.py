@@ -26,6 +26,7 @@ from invoicing.invoices.money import ZERO
 from invoicing.invoices.repository import InvoiceFilter, InvoiceRepository, InvoiceRow
 from invoicing.invoices.schemas import InvoiceCreate, InvoiceUpdate
 from invoicing.invoices.transitions import InvoiceView, Locked, apply, load, lock_for, record
+from invoicing.parties.snapshot import frozen_parties
 from invoicing.series.repository import SeriesRepository
 from invoicing.series.service import format_document_number
 from invoicing.tenants.repository import TenantRepository
@@ -57,6 +58,7 @@ async def create_draft(context: TenantContext, data: InvoiceCreate) -> InvoiceVi
         profile_id=data.profile_id or DEFAULT_PROFILE_BY_CLASS[document_class],
         issue_date=data.issue_date,
         due_date=data.due_date,
+        delivery_date=data.delivery_date,
         notes=data.notes,
         exchange_rate=exchange_rate,
         sender_tax_number=tenant["tax_number"],
@@ -84,7 +86,9 @@ async def update_draft(context: TenantContext, invoice_id: int, data: InvoiceUpd
     invoice = locked.invoice
     tenant = await _tenant(context)
     currency = drafts.resolve_currency(changes.get("currency") or invoice["currency"])
-    values: dict[str, Any] = {key: changes[key] for key in ("issue_date", "due_date", "notes") if key in changes}
+    values: dict[str, Any] = {
+        key: changes[key] for key in ("issue_date", "due_date", "delivery_date", "notes") if key in changes
+    }
     _check_dates(values.get("issue_date", invoice["issue_date"]), values.get("due_date", invoice["due_date"]))
     for key in ("document_class", "document_type", "profile_id", "exchange_rate"):
         if changes.get(key) is not None:
@@ -130,8 +134,9 @@ async def issue_invoice(context: TenantContext, invoice_id: int) -> InvoiceView:
 
 
 async def issuing_values(context: TenantContext, locked: Locked, *, at: datetime) -> dict[str, Any]:
-    """What issuing a locked draft writes: its number, issue date, receiver snapshot and the
-    hosted page's token (256 random bits: the link is the page's only credential).
+    """What issuing a locked draft writes: its number, issue date, receiver snapshot, the
+    seller's and buyer's details and the locale frozen for its documents (parties.snapshot),
+    and the hosted page's token (256 random bits: the link is the page's only credential).
 
     Raises Unprocessable: `customer_deleted` if its customer was deleted, `invoice_incomplete`
     without a customer or lines.
@@ -140,6 +145,7 @@ async def issuing_values(context: TenantContext, locked: Locked, *, at: datetime
     invoice = locked.invoice
     tenant = await _tenant(context)
     issue_date = invoice["issue_date"] or _today_in(tenant["timezone"])
+    receiver = drafts.receiver_snapshot(locked.row.customer)
     sequence = await SeriesRepository(context.connection, context.tenant_id).next_number(
         invoice["series_id"], issue_date.year
     )
@@ -150,7 +156,8 @@ async def issuing_values(context: TenantContext, locked: Locked, *, at: datetime
         "issue_date": issue_date,
         "issued_at": at,
         "hosted_token": new_hosted_token(),
-        **drafts.receiver_snapshot(locked.row.customer),
+        **receiver,
+        **frozen_parties(tenant, locked.row.customer, receiver),
     }
 
 

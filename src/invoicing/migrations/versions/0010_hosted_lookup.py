@@ -9,10 +9,12 @@ normal, tenant-scoped way.
 
 FORCE row-level security holds the owner too, so the owner gets a policy `hosted_lookup` that
 lets it read invoices only while the setting `app.hosted_lookup` is on, and the function turns
-that setting on for its own duration only (its `SET` clause). PostgreSQL only; a no-op on SQLite.
+that setting on for its one query only (an error aborts the transaction, and the setting with
+it). The policy is the owner's alone: the service's role gains nothing by setting the flag.
+PostgreSQL only; a no-op on SQLite.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-02
 """
 
@@ -25,7 +27,7 @@ from invoicing.core.db import APP_ROLE
 from invoicing.migrations.helpers import is_postgresql, quoted
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -45,15 +47,22 @@ def upgrade() -> None:
         f"CREATE POLICY hosted_lookup ON invoices FOR SELECT TO CURRENT_USER "
         f"USING (current_setting('{LOOKUP_SETTING}', true) = 'on')"
     )
+    # plpgsql, setting the flag at run time: a function's own SET clause may not name a custom
+    # setting unless a superuser creates it, and the owner need not be one.
     op.execute(f"""
         CREATE FUNCTION {schema}.{FUNCTION}(lookup_token text)
         RETURNS TABLE (tenant_id bigint, invoice_id bigint)
-        LANGUAGE sql STABLE SECURITY DEFINER
+        LANGUAGE plpgsql VOLATILE SECURITY DEFINER
         SET search_path = {schema}, pg_temp
-        SET {LOOKUP_SETTING} = 'on'
         AS $$
-            SELECT i.tenant_id, i.id FROM {schema}.invoices AS i
-            WHERE i.hosted_token = lookup_token AND i.status NOT IN ('draft', 'deleted')
+        #variable_conflict use_column
+        BEGIN
+            PERFORM set_config('{LOOKUP_SETTING}', 'on', true);
+            RETURN QUERY
+                SELECT i.tenant_id, i.id FROM {schema}.invoices AS i
+                WHERE i.hosted_token = lookup_token AND i.status NOT IN ('draft', 'deleted');
+            PERFORM set_config('{LOOKUP_SETTING}', '', true);
+        END
         $$
     """)  # noqa: S608 (the quoted schema and constants)
     op.execute(f"REVOKE ALL ON FUNCTION {schema}.{FUNCTION}(text) FROM PUBLIC")
