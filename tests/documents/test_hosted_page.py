@@ -96,7 +96,7 @@ async def test_the_page_speaks_the_invoice_locale(
     async with transaction(engine, write=True) as connection:
         await connection.execute(update(invoices).where(invoices.c.id == invoice["id"]).values(locale="de"))
     response = await _open(client, _path(invoice))
-    assert "Offener Betrag" in response.text
+    assert "Zahlbetrag" in response.text  # documents.texts, as the PDF says it
     assert "120,00" in response.text
     assert '<html lang="de">' in response.text
 

@@ -8,20 +8,18 @@ itself and its logo (a data: URI): a token in the URL never leaks through a sub-
 import base64
 import hashlib
 from collections.abc import Iterator
-from datetime import date
 from decimal import Decimal
 from functools import cache
 from importlib.resources import files
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal, format_percent
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from invoicing.documents.hosted.texts import texts_for
+from invoicing.documents.formatting import format_date, format_money, format_percent, format_quantity
+from invoicing.documents.hosted.texts import download_labels
 from invoicing.documents.model import InvoiceDocument, Party
+from invoicing.documents.texts import language, texts_for
 
 _CSS = files("invoicing.documents.hosted").joinpath("page.css").read_text(encoding="utf-8")
 STYLE_HASH = "sha256-" + base64.b64encode(hashlib.sha256(_CSS.encode()).digest()).decode()
@@ -41,60 +39,45 @@ def _environment() -> Environment:
     )
 
 
-def _babel_locale(locale: str) -> str:
-    try:
-        return str(Locale.parse(locale.replace("-", "_")))
-    except (UnknownLocaleError, ValueError):
-        return "en"
-
-
 def render_page(document: InvoiceDocument, *, pdf_url: str, ubl_url: str) -> str:
-    """The page of an issued invoice (`document.number` set)."""
-    locale = _babel_locale(document.locale)
+    """The page of an issued invoice (`document.number` set), worded and formatted as its PDF."""
+    locale = document.locale
     t = texts_for(locale)
 
     def money(amount: Decimal) -> str:
-        return format_currency(amount, document.currency, locale=locale, currency_digits=True)
+        return format_money(amount, document.currency, locale, minor_units=document.minor_units)
 
-    def quantity(amount: Decimal) -> str:
-        return format_decimal(amount.normalize(), locale=locale, decimal_quantization=False)
-
-    def percent(rate: Decimal) -> str:
-        return format_percent(rate / 100, locale=locale, decimal_quantization=False)
-
-    def day(value: date | None) -> str | None:
-        return format_date(value, format="medium", locale=locale) if value is not None else None
-
-    stamps = {"paid": t["paid_stamp"], "cancelled": t["cancelled_stamp"], "void": t["void_stamp"]}
+    stamps = {"paid": t["paid"], "cancelled": t["cancelled"], "void": t["void"]}
     context: dict[str, Any] = {
         "d": document,
         "t": t,
-        "lang": locale.split("_")[0],
+        "downloads": download_labels(locale),
+        "lang": language(locale),
         "css": Markup(_CSS),  # noqa: S704 (our own stylesheet, hashed in the CSP)
         "stamp": stamps.get(document.status),
         "stamp_paid": document.status == "paid",
-        "issue_date": day(document.issue_date),
-        "due_date": day(document.due_date),
+        "issue_date": format_date(document.issue_date, locale) if document.issue_date else None,
+        "due_date": format_date(document.due_date, locale) if document.due_date else None,
         "amount_due": money(document.totals.due),
         "logo": _logo_uri(document),
         "pdf_url": pdf_url,
         "ubl_url": ubl_url,
-        "parties": [(t["seller"], document.seller), (t["buyer"], document.buyer)],
+        "parties": [(t["seller"], document.seller), (t["bill_to"], document.buyer)],
         "address_lines": _address_lines,
         "lines": [
             {
                 "name": line.name,
-                "quantity": quantity(line.quantity),
-                "unit_price": money(line.unit_price),
+                "quantity": format_quantity(line.quantity, locale),
+                "unit_price": format_money(line.unit_price, document.currency, locale),
                 "discount": money(line.amount_discount) if line.amount_discount else "",
-                "rate": percent(line.vat_rate_percent),
+                "rate": format_percent(line.vat_rate_percent, locale),
                 "net": money(line.amount_net),
             }
             for line in document.lines
         ],
         "tax_groups": [
             {
-                "rate": percent(group.rate_percent),
+                "rate": format_percent(group.rate_percent, locale),
                 "taxable": money(group.taxable_amount),
                 "tax": money(group.tax_amount),
             }

@@ -1,121 +1,20 @@
-"""The hosted page's words, per locale (en, de, fr, tr; anything else falls back to en).
+"""The hosted page's own words: its download buttons, which no printed document shows.
 
-Stands until the PDF's shared `documents/texts.py` is merged (docs/decisions.md, "Hosted page").
+Every other label comes from `documents.texts`, as the PDF's do; these two follow its fallback
+(a language without them reads English).
 """
 
 from collections.abc import Mapping
 
-TEXTS: Mapping[str, Mapping[str, str]] = {
-    "en": {
-        "invoice": "Invoice",
-        "issue_date": "Issue date",
-        "due_date": "Due date",
-        "amount_due": "Amount due",
-        "download_pdf": "Download PDF",
-        "download_ubl": "Download e-invoice (UBL)",
-        "seller": "From",
-        "buyer": "Bill to",
-        "tax_number": "VAT / tax number",
-        "lines": "Items",
-        "description": "Description",
-        "quantity": "Qty",
-        "unit_price": "Unit price",
-        "discount": "Discount",
-        "vat": "VAT",
-        "net": "Net",
-        "net_total": "Net total",
-        "total": "Total",
-        "paid": "Paid",
-        "payment": "Payment",
-        "reference": "Payment reference",
-        "notes": "Notes",
-        "paid_stamp": "Paid",
-        "cancelled_stamp": "Cancelled",
-        "void_stamp": "Void",
-    },
-    "de": {
-        "invoice": "Rechnung",
-        "issue_date": "Rechnungsdatum",
-        "due_date": "Fällig am",
-        "amount_due": "Offener Betrag",
-        "download_pdf": "PDF herunterladen",
-        "download_ubl": "E-Rechnung (UBL) herunterladen",
-        "seller": "Von",
-        "buyer": "Rechnung an",
-        "tax_number": "USt-IdNr. / Steuernummer",
-        "lines": "Positionen",
-        "description": "Beschreibung",
-        "quantity": "Menge",
-        "unit_price": "Einzelpreis",
-        "discount": "Rabatt",
-        "vat": "USt.",
-        "net": "Netto",
-        "net_total": "Nettobetrag",
-        "total": "Gesamtbetrag",
-        "paid": "Bezahlt",
-        "payment": "Zahlung",
-        "reference": "Verwendungszweck",
-        "notes": "Hinweise",
-        "paid_stamp": "Bezahlt",
-        "cancelled_stamp": "Storniert",
-        "void_stamp": "Ungültig",
-    },
-    "fr": {
-        "invoice": "Facture",
-        "issue_date": "Date de facture",
-        "due_date": "Échéance",
-        "amount_due": "Montant dû",
-        "download_pdf": "Télécharger le PDF",
-        "download_ubl": "Télécharger la facture électronique (UBL)",
-        "seller": "De",
-        "buyer": "Facturé à",
-        "tax_number": "N° TVA",
-        "lines": "Articles",
-        "description": "Désignation",
-        "quantity": "Qté",
-        "unit_price": "Prix unitaire",
-        "discount": "Remise",
-        "vat": "TVA",
-        "net": "HT",
-        "net_total": "Total HT",
-        "total": "Total TTC",
-        "paid": "Payé",
-        "payment": "Paiement",
-        "reference": "Référence de paiement",
-        "notes": "Remarques",
-        "paid_stamp": "Payée",
-        "cancelled_stamp": "Annulée",
-        "void_stamp": "Nulle",
-    },
-    "tr": {
-        "invoice": "Fatura",
-        "issue_date": "Fatura tarihi",
-        "due_date": "Son ödeme tarihi",
-        "amount_due": "Ödenecek tutar",
-        "download_pdf": "PDF indir",
-        "download_ubl": "E-fatura (UBL) indir",
-        "seller": "Satıcı",
-        "buyer": "Alıcı",
-        "tax_number": "Vergi numarası",
-        "lines": "Kalemler",
-        "description": "Açıklama",
-        "quantity": "Miktar",
-        "unit_price": "Birim fiyat",
-        "discount": "İskonto",
-        "vat": "KDV",
-        "net": "Tutar",
-        "net_total": "Ara toplam",
-        "total": "Genel toplam",
-        "paid": "Ödenen",
-        "payment": "Ödeme",
-        "reference": "Ödeme açıklaması",
-        "notes": "Notlar",
-        "paid_stamp": "Ödendi",
-        "cancelled_stamp": "İptal edildi",
-        "void_stamp": "Geçersiz",
-    },
+from invoicing.documents.texts import DEFAULT_LANGUAGE, language
+
+DOWNLOADS: Mapping[str, Mapping[str, str]] = {
+    "en": {"pdf": "Download PDF", "ubl": "Download e-invoice (UBL)"},
+    "de": {"pdf": "PDF herunterladen", "ubl": "E-Rechnung (UBL) herunterladen"},
+    "fr": {"pdf": "Télécharger le PDF", "ubl": "Télécharger la facture électronique (UBL)"},
+    "tr": {"pdf": "PDF indir", "ubl": "E-fatura (UBL) indir"},
 }
 
 
-def texts_for(locale: str) -> Mapping[str, str]:
-    return TEXTS.get(locale.split("_")[0].split("-")[0].lower(), TEXTS["en"])
+def download_labels(locale: str) -> Mapping[str, str]:
+    return DOWNLOADS.get(language(locale), DOWNLOADS[DEFAULT_LANGUAGE])
