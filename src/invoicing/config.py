@@ -3,7 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("var") / "invoicing.db"
@@ -59,13 +59,7 @@ class Settings(BaseSettings):
         default=None,
         pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
         description="Where customers reach the service (e.g. https://invoices.example.com): the start of every "
-        "hosted_url and signed download link. Unset: http://HOST:PORT.",
-    )
-    download_url_secret: SecretStr | None = Field(
-        default=None,
-        min_length=32,
-        description="HMAC key of FlowPayroll's signed PDF download links (at least 32 characters). Unset: a random "
-        "key per process, so links work only on the worker that made them; set it when WORKERS > 1.",
+        "hosted_url. Unset: http://HOST:PORT.",
     )
 
     @property
