@@ -105,6 +105,8 @@ CALLS: dict[tuple[str, str], tuple[Call, ...]] = {
     ("DELETE", "/api/v1/invoices/{invoice_id}"): (Call(),),
     ("POST", "/api/v1/invoices/{invoice_id}/archive"): (Call(),),
     ("POST", "/api/v1/invoices/{invoice_id}/printed"): (Call(),),
+    ("GET", "/api/v1/invoices/{invoice_id}/cii"): (Call(),),
+    ("GET", "/api/v1/invoices/{invoice_id}/ubl"): (Call(),),
     ("POST", "/api/v1/invoices/{invoice_id}/rotate-link"): (Call(),),
     # The seed quirk: the id repeated in the body (cancel, revert-cancel) or query (unarchive).
     ("POST", "/api/v1/invoices/{invoice_id}/cancel"): (Call(json=lambda ids: {"id": ids["invoice_id"]}),),

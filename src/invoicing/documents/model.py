@@ -10,7 +10,7 @@ breakdown, grouped per (category, rate) as EN 16931 groups it (BG-23).
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from enum import StrEnum
 
@@ -77,6 +77,7 @@ class Party:
     phone: str | None = None
     website: str | None = None
     electronic_address: ElectronicAddress | None = None
+    tax_office: str | None = None  # TR: the tax office (vergi dairesi) of a VKN, UBL-TR's PartyTaxScheme name
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +154,9 @@ class InvoiceDocument:
     footer: str | None = None
     logo: Logo | None = None
     hosted_url: str | None = None  # the public page of an issued invoice, None for a draft
+    delivery_date: date | None = None  # BT-72, the invoice's optional delivery date
+    buyer_reference: str | None = None  # BT-10, the buyer's own reference (Peppol needs it or an order id)
+    issue_time: time | None = None  # UBL-TR's IssueTime, in the tenant's zone
 
     @property
     def is_draft(self) -> bool:

@@ -9,10 +9,14 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from invoicing.core.db import transaction
+from invoicing.core.errors import Unprocessable
 from invoicing.core.request_context import request_id_of
+from invoicing.documents.einvoice import missing_for_einvoice
 from invoicing.documents.hosted import service
 from invoicing.documents.hosted.page import CONTENT_SECURITY_POLICY, NOT_FOUND_PAGE, render_page
 from invoicing.documents.links import HOSTED_PATH
+from invoicing.documents.model import InvoiceDocument
+from invoicing.documents.service import EInvoiceFormat, einvoice_of
 from invoicing.documents.snapshot import load_document
 
 router = APIRouter(prefix=HOSTED_PATH, include_in_schema=False)
@@ -30,16 +34,42 @@ def not_found() -> Response:
     return Response(NOT_FOUND_PAGE, status_code=404, media_type="text/html; charset=utf-8", headers=PRIVATE_HEADERS)
 
 
-@router.get("/{token}")
-async def hosted_page(token: str, request: Request) -> Response:
-    engine = request.app.state.engine
-    async with transaction(engine, write=False) as connection:
+async def _opened(request: Request, token: str) -> tuple[service.Opened, InvoiceDocument] | None:
+    async with transaction(request.app.state.engine, write=False) as connection:
         opened = await service.open_hosted(connection, token, request_id=request_id_of(request))
         if opened is None:
-            return not_found()
-        document = await load_document(opened.context, opened.invoice_id)
+            return None
+        return opened, await load_document(opened.context, opened.invoice_id)
+
+
+@router.get("/{token}")
+async def hosted_page(token: str, request: Request) -> Response:
+    found = await _opened(request, token)
+    if found is None:
+        return not_found()
+    opened, document = found
     if not opened.is_read:
-        async with transaction(engine, write=True) as connection:
+        async with transaction(request.app.state.engine, write=True) as connection:
             await service.record_first_view(connection, opened)
-    page = render_page(document, pdf_url=f"{token}/pdf", ubl_url=f"{token}/ubl")
+    # Relative to the page, so the links resolve behind a path prefix too; no UBL button for an
+    # invoice that cannot have a valid e-invoice (its PDF is still offered).
+    ubl_url = None if missing_for_einvoice(document) else f"{token}/ubl"
+    page = render_page(document, pdf_url=f"{token}/pdf", ubl_url=ubl_url)
     return Response(page, media_type="text/html; charset=utf-8", headers=PRIVATE_HEADERS)
+
+
+@router.get("/{token}/ubl")
+async def hosted_ubl(token: str, request: Request) -> Response:
+    found = await _opened(request, token)
+    if found is None:
+        return not_found()
+    try:
+        rendered = einvoice_of(found[1], EInvoiceFormat.UBL)
+    except Unprocessable:
+        return not_found()  # the page offers no such download
+    disposition = f'attachment; filename="{rendered.filename}"'
+    return Response(
+        rendered.content,
+        media_type=rendered.media_type,
+        headers={**PRIVATE_HEADERS, "Content-Disposition": disposition},
+    )

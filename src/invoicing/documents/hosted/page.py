@@ -39,7 +39,7 @@ def _environment() -> Environment:
     )
 
 
-def render_page(document: InvoiceDocument, *, pdf_url: str, ubl_url: str) -> str:
+def render_page(document: InvoiceDocument, *, pdf_url: str, ubl_url: str | None) -> str:
     """The page of an issued invoice (`document.number` set), worded and formatted as its PDF."""
     locale = document.locale
     t = texts_for(locale)
