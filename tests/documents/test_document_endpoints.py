@@ -1,16 +1,18 @@
 """GET /api/v1/invoices/{id}/cii and /ubl, and the hosted page's UBL download (acceptance 3, the
 bytes half for the e-invoices): safe, refusing drafts and incomplete invoices, byte-stable."""
 
+import io
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from pypdf import PdfReader
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.conftest import Tenant, rows_of
 from tests.documents.test_snapshot import _change_everything, _seller_and_customer
 
-FORMATS = ("cii", "ubl")
+FORMATS = ("cii", "ubl")  # the PDF has tests of its own below
 
 
 async def _complete_invoice(tenant: Tenant) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -95,3 +97,54 @@ async def test_another_tenant_s_invoice_has_no_documents_here(tenant: Tenant, ot
     theirs = await other_tenant.issue((await other_tenant.create_draft())["id"])
     for kind in FORMATS:
         assert (await tenant.get(f"/invoices/{theirs['id']}/{kind}")).status_code == 404
+
+
+def _text(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def _embedded_xml(pdf: bytes) -> bytes:
+    (embedded,) = PdfReader(io.BytesIO(pdf)).attachments["factur-x.xml"]
+    return embedded
+
+
+async def test_the_pdf_embeds_exactly_the_cii_and_changes_nothing(tenant: Tenant, engine: AsyncEngine) -> None:
+    issued, _ = await _complete_invoice(tenant)
+    before = await rows_of(engine, tenant.id)
+    response = await tenant.get(f"/invoices/{issued['id']}/pdf")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["content-disposition"] == f'attachment; filename="{issued["document_number"]}.pdf"'
+    assert _embedded_xml(response.content) == (await tenant.get(f"/invoices/{issued['id']}/cii")).content
+    assert await rows_of(engine, tenant.id) == before
+    assert (await tenant.get(f"/invoices/{issued['id']}")).json()["data"]["is_printed"] is False
+
+
+async def test_the_pdf_says_the_same_and_embeds_the_same_xml_after_profile_customer_and_logo_change(
+    tenant: Tenant, client: httpx.AsyncClient
+) -> None:
+    issued, customer = await _complete_invoice(tenant)
+    before = (await tenant.get(f"/invoices/{issued['id']}/pdf")).content
+    await _change_everything(tenant, customer["id"])
+    after = (await tenant.get(f"/invoices/{issued['id']}/pdf")).content
+    assert _embedded_xml(after) == _embedded_xml(before)
+    # What it says and the e-invoice it carries. Not yet its every byte: factur-x's embedding
+    # stamps the current time into the PDF's metadata (docs/hosted.md, reported to the PDF's owner).
+    assert _text(after) == _text(before)
+    hosted = await client.get(urlsplit(issued["hosted_url"]).path + "/pdf")
+    assert hosted.status_code == 200
+    assert hosted.headers["cache-control"] == "private, no-store"
+    assert _embedded_xml(hosted.content) == _embedded_xml(before)
+    assert _text(hosted.content) == _text(before)
+
+
+async def test_a_draft_and_an_incomplete_invoice_still_get_a_plain_pdf(tenant: Tenant) -> None:
+    draft = await tenant.create_draft()
+    response = await tenant.get(f"/invoices/{draft['id']}/pdf")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-disposition"] == f'attachment; filename="draft-{draft["public_id"]}.pdf"'
+    assert "factur-x.xml" not in PdfReader(io.BytesIO(response.content)).attachments
+    issued = await tenant.issue(draft["id"])
+    plain = await tenant.get(f"/invoices/{issued['id']}/pdf")
+    assert plain.status_code == 200
+    assert "factur-x.xml" not in PdfReader(io.BytesIO(plain.content)).attachments

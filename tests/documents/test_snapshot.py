@@ -1,6 +1,8 @@
 """The InvoiceDocument snapshot: what an issued invoice froze, whatever changes later (acceptance 3,
 the document half: every renderer reads this and nothing else)."""
 
+import struct
+import zlib
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,7 +15,25 @@ from invoicing.core.db import transaction
 from invoicing.documents.model import InvoiceDocument, TaxCategory
 from invoicing.documents.snapshot import load_document
 from tests.conftest import Tenant
-from tests.documents.test_tenant_profile import PNG, PROFILE, SVG, put_logo
+from tests.documents.test_tenant_profile import PROFILE, SVG, put_logo
+
+
+def _png() -> bytes:
+    """A real 1x1 PNG (the PDF decodes the logo; a header alone would not do)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
+
+
+PNG = _png()
 
 
 async def _document(engine: AsyncEngine, tenant: Tenant, invoice_id: int) -> InvoiceDocument:

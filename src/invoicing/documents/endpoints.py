@@ -70,6 +70,18 @@ def document_response(rendered: Rendered, if_none_match: str | None) -> Response
 
 
 @router.get(
+    "/{invoice_id}/pdf",
+    summary="The invoice as PDF (PDF/A-3b; Factur-X with its CII when issued and complete)",
+    description="A draft renders marked DRAFT, without a number. Safe: fetching never marks it printed "
+    "(POST /invoices/{id}/printed does).",
+    response_class=Response,
+    responses=document_responses("application/pdf"),
+)
+async def get_pdf(invoice_id: PositiveId, context: ReadContext, if_none_match: IfNoneMatchHeader = None) -> Response:
+    return document_response(await service.pdf(context, invoice_id), if_none_match)
+
+
+@router.get(
     "/{invoice_id}/cii",
     summary="The invoice as Factur-X / ZUGFeRD CII XML (EN 16931)",
     description="Issued invoices only (a draft: 409 `invoice_not_issued`); 422 `einvoice_incomplete` names "

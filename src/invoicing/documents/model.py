@@ -157,6 +157,7 @@ class InvoiceDocument:
     delivery_date: date | None = None  # BT-72, the invoice's optional delivery date
     buyer_reference: str | None = None  # BT-10, the buyer's own reference (Peppol needs it or an order id)
     issue_time: time | None = None  # UBL-TR's IssueTime, in the tenant's zone
+    paper_size: str = "A4"  # the seller's profile: "A4" or "Letter" (the PDF's page size)
 
     @property
     def is_draft(self) -> bool:

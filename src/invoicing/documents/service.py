@@ -15,6 +15,7 @@ from invoicing.documents.cii import render_cii
 from invoicing.documents.einvoice import missing_for_einvoice
 from invoicing.documents.errors import InvoiceNotIssued
 from invoicing.documents.model import InvoiceDocument
+from invoicing.documents.pdf import render_pdf
 from invoicing.documents.snapshot import load_document
 from invoicing.documents.ubl.render import render_ubl
 
@@ -61,3 +62,18 @@ def einvoice_of(document: InvoiceDocument, kind: EInvoiceFormat) -> Rendered:
 async def einvoice(context: TenantContext, invoice_id: int, kind: EInvoiceFormat) -> Rendered:
     """The invoice's CII or UBL. Raises InvoiceNotFound, InvoiceNotIssued, Unprocessable."""
     return einvoice_of(await load_document(context, invoice_id), kind)
+
+
+def pdf_of(document: InvoiceDocument) -> Rendered:
+    """The PDF: Factur-X with the invoice's CII embedded (byte for byte what `/cii` answers) when
+    it is issued and has a valid e-invoice; otherwise a plain PDF/A-3b (a draft's marked DRAFT),
+    since an invoice lacking e-invoice details is still an invoice on paper."""
+    complete = document.number is not None and not missing_for_einvoice(document)
+    xml = render_cii(document) if complete else None
+    filename = f"{document.number}.pdf" if document.number else f"draft-{document.public_id}.pdf"
+    return Rendered(render_pdf(document, factur_x_xml=xml), "application/pdf", filename)
+
+
+async def pdf(context: TenantContext, invoice_id: int) -> Rendered:
+    """The invoice's PDF, draft or issued. Raises InvoiceNotFound."""
+    return pdf_of(await load_document(context, invoice_id))

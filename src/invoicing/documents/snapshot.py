@@ -10,6 +10,7 @@ stored ones (computed by invoices.money at pricing), the VAT breakdown comes fro
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 
@@ -67,11 +68,20 @@ async def load_document(context: TenantContext, invoice_id: int) -> InvoiceDocum
         else None
     )
     document_logo = Logo(media_type=found[0], data=found[1]) if found is not None else None
-    return build_document(invoice, lines, seller=seller, buyer=buyer, locale=locale, logo=document_logo)
+    return build_document(
+        invoice, lines, seller=seller, buyer=buyer, locale=locale, logo=document_logo, timezone=tenant["timezone"]
+    )
 
 
 def build_document(
-    invoice: Record, lines: Sequence[Record], *, seller: Json, buyer: Json, locale: str, logo: Logo | None
+    invoice: Record,
+    lines: Sequence[Record],
+    *,
+    seller: Json,
+    buyer: Json,
+    locale: str,
+    logo: Logo | None,
+    timezone: str = "UTC",
 ) -> InvoiceDocument:
     """Pure: the document of stored rows (also what the bench renders from)."""
     currency = find_currency(invoice["currency"])
@@ -103,6 +113,10 @@ def build_document(
         footer=seller.get("footer"),
         logo=logo,
         hosted_url=None if is_draft else links.hosted_url(invoice["hosted_token"]),
+        delivery_date=invoice["delivery_date"],
+        # When it was issued, on the tenant's clock (UBL-TR's IssueTime): a stored instant, so stable.
+        issue_time=invoice["issued_at"].astimezone(ZoneInfo(timezone)).time() if invoice["issued_at"] else None,
+        paper_size=seller.get("paper_size") or "A4",
     )
 
 

@@ -16,7 +16,7 @@ from invoicing.documents.hosted import service
 from invoicing.documents.hosted.page import CONTENT_SECURITY_POLICY, NOT_FOUND_PAGE, render_page
 from invoicing.documents.links import HOSTED_PATH
 from invoicing.documents.model import InvoiceDocument
-from invoicing.documents.service import EInvoiceFormat, einvoice_of
+from invoicing.documents.service import EInvoiceFormat, Rendered, einvoice_of, pdf_of
 from invoicing.documents.snapshot import load_document
 
 router = APIRouter(prefix=HOSTED_PATH, include_in_schema=False)
@@ -58,6 +58,14 @@ async def hosted_page(token: str, request: Request) -> Response:
     return Response(page, media_type="text/html; charset=utf-8", headers=PRIVATE_HEADERS)
 
 
+@router.get("/{token}/pdf")
+async def hosted_pdf(token: str, request: Request) -> Response:
+    found = await _opened(request, token)
+    if found is None:
+        return not_found()
+    return _download(pdf_of(found[1]))
+
+
 @router.get("/{token}/ubl")
 async def hosted_ubl(token: str, request: Request) -> Response:
     found = await _opened(request, token)
@@ -67,9 +75,10 @@ async def hosted_ubl(token: str, request: Request) -> Response:
         rendered = einvoice_of(found[1], EInvoiceFormat.UBL)
     except Unprocessable:
         return not_found()  # the page offers no such download
+    return _download(rendered)
+
+
+def _download(rendered: Rendered) -> Response:
     disposition = f'attachment; filename="{rendered.filename}"'
-    return Response(
-        rendered.content,
-        media_type=rendered.media_type,
-        headers={**PRIVATE_HEADERS, "Content-Disposition": disposition},
-    )
+    headers = {**PRIVATE_HEADERS, "Content-Disposition": disposition}
+    return Response(rendered.content, media_type=rendered.media_type, headers=headers)

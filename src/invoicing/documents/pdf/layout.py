@@ -1,0 +1,154 @@
+"""What the Typst template prints, as plain strings: every label, amount and date preformatted.
+
+The template evaluates none of this as markup, so a name with `#`, `$` or `*` prints as typed,
+and all formatting rules live in Python (texts, formatting) where the hosted page shares them.
+"""
+
+import io
+from decimal import Decimal
+from typing import Any
+
+import segno.helpers
+
+from invoicing.documents.formatting import format_date, format_money, format_percent, format_quantity
+from invoicing.documents.model import InvoiceDocument, Party
+from invoicing.documents.texts import exemption_text, language, texts_for
+
+STAMPS = {"cancelled": "cancelled", "void": "void"}
+
+
+def _address_lines(party: Party) -> list[str]:
+    address = party.postal_address
+    city = " ".join(x for x in (address.postal_code, address.city) if x)
+    return [x for x in (address.line1, address.line2, city, address.subdivision, address.country_code) if x]
+
+
+def _party_ids(party: Party, labels: dict[str, str]) -> list[str]:
+    pairs = [
+        ("vat_id", party.tax_number),
+        ("registration_id", party.registration_id),
+        ("email", party.email),
+        ("phone", party.phone),
+        ("website", party.website),
+    ]
+    return [f"{labels[key]}: {value}" for key, value in pairs if value]
+
+
+def epc_qr_png(document: InvoiceDocument) -> bytes | None:
+    """The EPC (SEPA credit transfer) QR code as PNG: EUR, a seller IBAN and something due only.
+
+    PNG rather than SVG so the PDF carries it as one image a reader or a test can find.
+    """
+    if document.currency != "EUR" or not document.bank_accounts or document.totals.due <= 0 or document.is_draft:
+        return None
+    account = document.bank_accounts[0]
+    qr = segno.helpers.make_epc_qr(
+        name=document.seller.legal_name[:70],
+        iban=account.iban,
+        bic=account.bic or "",
+        amount=document.totals.due,
+        text=(document.payment_reference or "")[:140],
+    )
+    out = io.BytesIO()
+    qr.save(out, kind="png", scale=8, border=0)
+    return out.getvalue()
+
+
+def layout(document: InvoiceDocument, *, logo_path: str | None, qr_path: str | None) -> dict[str, Any]:
+    loc = document.locale
+    labels = texts_for(loc)
+
+    def money(amount: Decimal) -> str:
+        return format_money(amount, document.currency, loc, minor_units=document.minor_units)
+
+    facts: list[tuple[str, str]] = []
+    if document.number is not None:
+        facts.append((labels["invoice_number"], document.number))
+    for key, day in (
+        ("issue_date", document.issue_date),
+        ("due_date", document.due_date),
+        ("delivery_date", document.delivery_date),
+    ):
+        if day is not None:
+            facts.append((labels[key], format_date(day, loc)))
+
+    rows = [
+        [
+            str(line.position),
+            line.name,
+            format_quantity(line.quantity, loc),
+            money(line.unit_price),
+            format_percent(line.discount_percent, loc) if line.discount_percent else "",
+            format_percent(line.vat_rate_percent, loc),
+            money(line.amount_net),
+        ]
+        for line in document.lines
+    ]
+    vat_rows = [
+        [
+            group.exemption_reason or exemption_text(loc, group.category)
+            if group.tax_amount == 0
+            else exemption_text(loc, group.category),
+            format_percent(group.rate_percent, loc),
+            money(group.taxable_amount),
+            money(group.tax_amount),
+        ]
+        for group in document.tax_subtotals
+    ]
+    totals = document.totals
+    total_rows = [
+        (labels["total_net"], money(totals.tax_exclusive)),
+        (labels["vat"], money(totals.tax_total)),
+        (labels["total"], money(totals.tax_inclusive)),
+    ]
+    if totals.paid:
+        total_rows.append((labels["amount_paid"], money(totals.paid)))
+
+    payment: list[tuple[str, str]] | None = None
+    if document.bank_accounts:
+        account = document.bank_accounts[0]
+        payment = [(labels["iban"], " ".join(account.iban[i : i + 4] for i in range(0, len(account.iban), 4)))]
+        if account.bic:
+            payment.append((labels["bic"], account.bic))
+        if account.bank_name:
+            payment.append((labels["bank"], account.bank_name))
+        if document.payment_reference:
+            payment.append((labels["reference"], document.payment_reference))
+    if document.payment_terms_days and payment is not None:
+        payment.append(("", labels["payment_terms"].format(days=document.payment_terms_days)))
+
+    stamp = STAMPS.get(document.status)
+    return {
+        "lang": language(loc),
+        "paper": "us-letter" if document.paper_size == "Letter" else "a4",
+        "title": labels["invoice"],
+        "texts": labels,
+        "watermark": labels["draft"] if document.is_draft else None,
+        "draft_notice": labels["draft_notice"] if document.is_draft else None,
+        "stamp": labels[stamp] if stamp else None,
+        "logo": logo_path,
+        "seller": {
+            "name": document.seller.legal_name,
+            "lines": _address_lines(document.seller),
+            "ids": _party_ids(document.seller, labels),
+        },
+        "buyer": {
+            "name": document.buyer.legal_name,
+            "lines": _address_lines(document.buyer) + _party_ids(document.buyer, labels),
+        },
+        "facts": facts,
+        "columns": [
+            labels[k]
+            for k in ("position", "description", "quantity", "unit_price", "discount", "vat_percent", "net_amount")
+        ],
+        "rows": rows,
+        "vat_columns": [labels["category"], labels["vat_rate"], labels["taxable_amount"], labels["vat"]],
+        "vat_rows": vat_rows,
+        "totals": total_rows,
+        "due": (labels["amount_due"], money(totals.due)),
+        "payment": payment,
+        "qr": qr_path,
+        "hosted_url": document.hosted_url,
+        "notes": document.notes,
+        "footer": document.footer or "",
+    }
