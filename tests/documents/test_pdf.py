@@ -1,5 +1,6 @@
 """The invoice PDF read back: what art. 226 requires is on it, in the invoice's locale."""
 
+import dataclasses
 import io
 import re
 from decimal import Decimal
@@ -138,3 +139,32 @@ def test_a_logo_is_placed_on_the_page() -> None:
 def test_an_issued_invoice_renders_the_same_bytes_twice() -> None:
     document = make_document()
     assert render_pdf(document) == render_pdf(document)
+
+
+def test_each_vat_group_prints_its_exemption_reason_or_the_categorys_wording() -> None:
+    lines = (
+        ("Cloud hosting", D("1"), D("100.00"), D("0"), D("0"), TaxCategory.REVERSE_CHARGE),
+        ("Training", D("1"), D("50.00"), D("19"), D("0"), TaxCategory.STANDARD),
+    )
+    content = pdf_text(render_pdf(make_document(locale="de", lines=lines)))
+    assert "Steuerschuldnerschaft des Leistungsempfängers" in content
+    assert "Regelsteuersatz" in content
+
+
+def test_letter_paper_when_the_seller_asks_for_it() -> None:
+    letter = dataclasses.replace(make_document(), paper_size="Letter")
+    box = pypdf.PdfReader(io.BytesIO(render_pdf(letter))).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)
+    a4 = pypdf.PdfReader(io.BytesIO(render_pdf(make_document()))).pages[0].mediabox
+    assert (round(float(a4.width)), round(float(a4.height))) == (595, 842)
+
+
+def test_an_svg_logo_is_drawn_as_vectors() -> None:
+    svg = (
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20">'
+        b'<rect width="40" height="20" fill="#1d4e89"/></svg>'
+    )
+    document = make_document(logo=Logo(media_type="image/svg+xml", data=svg), bank_accounts=())
+    page = pypdf.PdfReader(io.BytesIO(render_pdf(document))).pages[0]
+    # The logo's fill colour (0.114 0.306 0.537 as RGB fractions) is painted on the page.
+    assert b"0.11372549 0.30588236 0.5372549" in page.get_contents().get_data()

@@ -63,18 +63,20 @@ def render_pdf(document: InvoiceDocument, *, factur_x_xml: bytes | None = None) 
     with _lock:
         compiler, root = _compiler()
         qr = epc_qr_png(document)
-        data = layout(
-            document,
-            logo_path=_logo_file(root, document.logo),
-            qr_path=_image_file(root, qr, "png") if qr else None,
-        )
-        pdf = compiler.compile(
-            input=_TEMPLATE,
-            format="pdf",
-            sys_inputs={"data": json.dumps(data, ensure_ascii=False)},
-            pdf_standards="a-3b",
-            timestamp=_timestamp(document),
-        )
+        qr_path = _image_file(root, qr, "png") if qr else None
+        data = layout(document, logo_path=_logo_file(root, document.logo), qr_path=qr_path)
+        try:
+            pdf = compiler.compile(
+                input=_TEMPLATE,
+                format="pdf",
+                sys_inputs={"data": json.dumps(data, ensure_ascii=False)},
+                pdf_standards="a-3b",
+                timestamp=_timestamp(document),
+            )
+        finally:
+            # One QR per invoice: kept, they would fill the root; logos are few and stay.
+            if qr_path is not None:
+                (root / qr_path.lstrip("/")).unlink(missing_ok=True)
     assert isinstance(pdf, bytes)
     if factur_x_xml is None:
         return pdf
