@@ -22,6 +22,9 @@ from invoicing.core.responses import ProblemResponse
 from invoicing.currencies.catalog import all_currencies
 from invoicing.currencies.endpoints import router as currencies_router
 from invoicing.customers.endpoints import router as customers_router
+from invoicing.documents import links
+from invoicing.documents.endpoints import router as documents_router
+from invoicing.documents.hosted.endpoints import router as hosted_router
 from invoicing.flowpayroll.app import create_flowpayroll_app
 from invoicing.highlevel.app import create_highlevel_app
 from invoicing.invoices.action_endpoints import router as invoice_actions_router
@@ -45,6 +48,7 @@ PRIMARY_API_ROUTERS = (
     series_router,
     invoices_router,
     invoice_actions_router,
+    documents_router,
     payments_router,
     clients_router,
     tenant_router,
@@ -80,6 +84,7 @@ async def handle_pool_timeout(request: Request, exc: Exception) -> ProblemRespon
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    links.configure(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -130,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(IntegrityError, handle_integrity_error)
     app.add_exception_handler(PoolTimeout, handle_pool_timeout)
     include_primary_api(app)
+    app.include_router(hosted_router)
     app.mount("/highlevel", create_highlevel_app(app.state))
     install_openapi(app, max_page_size=settings.max_page_size)
     app.mount(FLOWPAYROLL_PREFIX, create_flowpayroll_app(app.state))

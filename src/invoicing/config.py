@@ -55,6 +55,17 @@ class Settings(BaseSettings):
     max_header_bytes: int = Field(default=65_536, ge=4096, description="All request header fields together (431).")
     max_header_count: int = Field(default=100, ge=16)
     max_header_field_bytes: int = Field(default=8192, ge=1024, description="One header field, name and value (431).")
+    public_base_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+        description="Where customers reach the service (e.g. https://invoices.example.com): the start of every "
+        "hosted_url. Unset: http://HOST:PORT.",
+    )
+
+    @property
+    def base_url(self) -> str:
+        """PUBLIC_BASE_URL without its trailing slash, or the address `invoicing serve` listens on."""
+        return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
 @lru_cache(maxsize=1)

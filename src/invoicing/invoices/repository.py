@@ -240,6 +240,24 @@ class InvoiceRepository(TenantScopedRepository):
             await EventRepository(self.connection, self.tenant_id).append_for(row, event)
         return row
 
+    async def mark_read(self, invoice_id: int, *, event: PendingEvent) -> RowMapping | None:
+        """Sets `is_read` on an invoice with a number that is not read yet, and appends `event`;
+        None when it was read already (or is a draft): of concurrent first opens exactly one wins."""
+        statement = (
+            self.update_table()
+            .where(
+                invoices.c.id == invoice_id,
+                invoices.c.is_read.is_(False),
+                invoices.c.status.not_in(["draft", "deleted"]),
+            )
+            .values(is_read=True, version=invoices.c.version + 1, updated_at=event.at)
+            .returning(invoices)
+        )
+        row = await fetch_optional(self.connection, statement)
+        if row is not None:
+            await EventRepository(self.connection, self.tenant_id).append_for(row, event)
+        return row
+
     async def replace_lines(self, invoice_id: int, lines: Sequence[Mapping[str, Any]]) -> None:
         await self.connection.execute(
             delete(invoice_lines).where(self.tenant_filter(invoice_lines), invoice_lines.c.invoice_id == invoice_id)

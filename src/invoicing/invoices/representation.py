@@ -13,6 +13,7 @@ from invoicing.core.responses import JsonResponse
 from invoicing.currencies.catalog import find_currency
 from invoicing.currencies.representation import currency_resource
 from invoicing.customers.representation import customer_resource
+from invoicing.documents.links import hosted_url
 from invoicing.invoices.lifecycle import STATUS_LABELS, Status, amount_due, available_actions
 from invoicing.invoices.transitions import InvoiceView, facts_of
 
@@ -90,6 +91,7 @@ def invoice_resource(view: InvoiceView, *, with_lines: bool = True) -> dict[str,
         "available_actions": available_actions(facts),
         "customer": customer_resource(view.customer) if view.customer is not None else None,
         "currency": currency_resource(currency),
+        "hosted_url": None if facts.status is Status.DRAFT else hosted_url(invoice["hosted_token"]),
     }
     if with_lines:
         resource["lines"] = [line_resource(line) for line in view.lines]

@@ -153,6 +153,10 @@ class InvoiceResource(BaseModel):
     available_actions: list[str]
     customer: CustomerResource | None
     currency: CurrencyResource
+    hosted_url: str | None = Field(
+        description="The invoice's public page (no login; PDF and UBL downloads), null for a draft. "
+        "POST /invoices/{id}/rotate-link replaces it."
+    )
     lines: list[LineResource]
 
 

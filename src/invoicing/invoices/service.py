@@ -17,6 +17,7 @@ from invoicing.core.context import TenantContext
 from invoicing.core.errors import Unprocessable
 from invoicing.core.repository import Record
 from invoicing.customers.service import CustomerNotFound, get_customer
+from invoicing.documents.links import new_hosted_token
 from invoicing.events.repository import EventRepository
 from invoicing.invoices import drafts
 from invoicing.invoices.catalogs import DEFAULT_DOCUMENT_CLASS, DEFAULT_DOCUMENT_TYPE, DEFAULT_PROFILE_BY_CLASS
@@ -133,8 +134,9 @@ async def issue_invoice(context: TenantContext, invoice_id: int) -> InvoiceView:
 
 
 async def issuing_values(context: TenantContext, locked: Locked, *, at: datetime) -> dict[str, Any]:
-    """What issuing a locked draft writes: its number, issue date, receiver snapshot, and the
-    seller's and buyer's details and the locale frozen for its documents (parties.snapshot).
+    """What issuing a locked draft writes: its number, issue date, receiver snapshot, the
+    seller's and buyer's details and the locale frozen for its documents (parties.snapshot),
+    and the hosted page's token (256 random bits: the link is the page's only credential).
 
     Raises Unprocessable: `customer_deleted` if its customer was deleted, `invoice_incomplete`
     without a customer or lines.
@@ -153,6 +155,7 @@ async def issuing_values(context: TenantContext, locked: Locked, *, at: datetime
         "number_sequence": sequence,
         "issue_date": issue_date,
         "issued_at": at,
+        "hosted_token": new_hosted_token(),
         **receiver,
         **frozen_parties(tenant, locked.row.customer, receiver),
     }

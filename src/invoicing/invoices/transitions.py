@@ -86,6 +86,14 @@ async def lock_for(context: TenantContext, invoice_id: int, action: Action) -> L
     The row lock (PostgreSQL) or the write lock (SQLite, BEGIN IMMEDIATE) makes concurrent
     actions on one invoice take turns, so each is guarded against the state it will change.
     """
+    locked = await lock(context, invoice_id)
+    guard(action, locked.facts)
+    return locked
+
+
+async def lock(context: TenantContext, invoice_id: int) -> Locked:
+    """`lock_for` without the lifecycle guard, for changes the lifecycle table does not cover
+    (the documents' printed flag and hosted link, which guard themselves)."""
     repository = InvoiceRepository(context.connection, context.tenant_id)
     row = await load(repository, invoice_id, for_update=True)
     current_tag = entity_tag(row.invoice["version"])
@@ -93,9 +101,7 @@ async def lock_for(context: TenantContext, invoice_id: int, action: Action) -> L
         raise PreconditionFailed(
             "The invoice has changed since the ETag in If-Match was read.", extra={"current_etag": current_tag}
         )
-    facts = facts_of(row.invoice)
-    guard(action, facts)
-    return Locked(repository=repository, row=row, facts=facts)
+    return Locked(repository=repository, row=row, facts=facts_of(row.invoice))
 
 
 async def apply(
