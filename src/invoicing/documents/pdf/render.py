@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 import facturx
+import facturx.facturx as facturx_module
 import typst
 
 from invoicing.documents.model import InvoiceDocument, Logo
@@ -22,6 +23,24 @@ from invoicing.documents.pdf.layout import epc_qr_png, layout
 _TEMPLATE = resources.files(__package__).joinpath("invoice.typ").read_bytes()
 _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/svg+xml": "svg"}
 _lock = threading.Lock()
+# factur-x has no parameter for the dates it writes (Info /CreationDate, /ModDate, the XMP and
+# the attachment's /ModDate): it reads `datetime.now()` from its module. An issued invoice's PDF
+# must be the same bytes on every render (so its ETag holds and a reprint is the same file),
+# so while one embedding runs that module sees a clock frozen at the document's own timestamp.
+_embed_lock = threading.Lock()
+
+
+class _DocumentClock(datetime):
+    """`datetime` whose `now()` is the document's timestamp, for factur-x's module only."""
+
+    frozen_at = datetime(2000, 1, 1, tzinfo=UTC)
+
+    @classmethod
+    def now(cls, tz: object = None) -> "_DocumentClock":
+        at = cls.frozen_at
+        return cls(at.year, at.month, at.day, at.hour, at.minute, at.second, tzinfo=at.tzinfo)
+
+
 _state: dict[str, object] = {}
 
 
@@ -89,6 +108,17 @@ def embed_factur_x(pdf: bytes, xml: bytes, document: InvoiceDocument) -> bytes:
     AFRelationship is Alternative: at the EN 16931 level the XML is the invoice's equal
     (Factur-X 1.0 spec, 6.2.2); Data is for the MINIMUM and BASIC WL levels.
     """
+    with _embed_lock:
+        _DocumentClock.frozen_at = _timestamp(document)
+        facturx_module.datetime = _DocumentClock
+        try:
+            result = _generate(pdf, xml, document)
+        finally:
+            facturx_module.datetime = datetime
+    return bytes(result)
+
+
+def _generate(pdf: bytes, xml: bytes, document: InvoiceDocument) -> bytes:
     result = facturx.generate_from_binary(
         pdf,
         xml,
