@@ -32,7 +32,7 @@ UV_STAMP := $(VENV)/.uv-$(UV_VERSION)
 INVOICING := $(BIN)/invoicing
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run serve migrate demo test lint format lock clean clean-db crash-test bench bench-smoke wrk currencies
+.PHONY: help setup run serve migrate demo test lint format lock clean clean-db crash-test bench bench-smoke wrk currencies docs-images
 
 help:
 	@echo "make run       set up, migrate, seed the demo tenant (first run only) and serve"
@@ -48,6 +48,7 @@ help:
 	@echo "make serve     serve without migrating or seeding"
 	@echo "make setup     create .venv and install from requirements-dev.lock"
 	@echo "make lock      regenerate requirements.lock and requirements-dev.lock with uv $(UV_VERSION)"
+	@echo "make docs-images render the demo invoices to docs/images/*.png (what the README shows)"
 	@echo "make currencies regenerate src/invoicing/currencies/catalog.json from iso4217 and babel"
 	@echo "make clean     remove .venv and caches (keeps the database in var/)"
 	@echo "make clean-db  remove the default SQLite database (var/invoicing.db)"
@@ -142,6 +143,11 @@ lock: $(UV_STAMP)
 	$(BIN)/uv pip compile --quiet pyproject.toml --python-version 3.11 --generate-hashes $(LOCK_ARGS) -o requirements.lock
 	$(BIN)/uv pip compile --quiet pyproject.toml --extra dev --python-version 3.11 --generate-hashes $(LOCK_ARGS) \
 		-o requirements-dev.lock
+
+# The README's invoice pictures: the demo tenant's invoices rendered by the service's own
+# renderers (PDF), rasterised with pypdfium2 and Pillow; no system package needed.
+docs-images: $(STAMP)
+	$(VENV_PYTHON) scripts/render_demo_invoices.py docs/images
 
 # The currency catalogue the service loads, derived from the installed iso4217 and babel
 # (after `make lock` moves either; a test fails while the file is stale).

@@ -12,7 +12,9 @@ from decimal import Decimal
 
 from babel import dates, numbers
 
+from invoicing.documents.model import PostalAddress
 from invoicing.documents.texts import babel_locale
+from invoicing.parties.codes import subdivision_name
 
 HUNDRED = Decimal(100)
 
@@ -71,6 +73,24 @@ def format_percent(rate_percent: Decimal, locale: str | None) -> str:
     return numbers.format_percent(
         _plain(rate_percent) / HUNDRED, locale=babel_locale(locale), decimal_quantization=False
     )
+
+
+def address_lines(address: PostalAddress, locale: str | None) -> list[str]:
+    """A postal address as printed: street lines, postal code and city, region, country name.
+
+    The country prints by name in the document's language (CLDR via babel), and an ISO 3166-2
+    region by its name (pycountry), left out when it only repeats the city (TR-34 is İstanbul).
+    """
+    city = " ".join(part for part in (address.postal_code, address.city) if part)
+    region = address.subdivision
+    if region:
+        region = subdivision_name(region) or region
+        if address.city and region.casefold() == address.city.casefold():
+            region = None
+    country = None
+    if address.country_code:
+        country = babel_locale(locale).territories.get(address.country_code.upper(), address.country_code)
+    return [line for line in (address.line1, address.line2, city, region, country) if line]
 
 
 def format_date(value: date, locale: str | None) -> str:

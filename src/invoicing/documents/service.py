@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+import anyio
+
 from invoicing.core.context import TenantContext
 from invoicing.core.errors import Unprocessable
 from invoicing.documents.cii import render_cii
@@ -76,4 +78,10 @@ def pdf_of(document: InvoiceDocument) -> Rendered:
 
 async def pdf(context: TenantContext, invoice_id: int) -> Rendered:
     """The invoice's PDF, draft or issued. Raises InvoiceNotFound."""
-    return pdf_of(await load_document(context, invoice_id))
+    return await render_pdf_off_loop(await load_document(context, invoice_id))
+
+
+async def render_pdf_off_loop(document: InvoiceDocument) -> Rendered:
+    """`pdf_of` in a worker thread: a render takes tens of milliseconds of CPU (Typst, and
+    factur-x's rewrite), which on the event loop would stall every other request meanwhile."""
+    return await anyio.to_thread.run_sync(pdf_of, document)

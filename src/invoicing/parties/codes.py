@@ -22,3 +22,9 @@ def is_subdivision_of(code: str, country: str | None) -> bool:
     """Whether `code` is an ISO 3166-2 subdivision code (of `country`, when one is given)."""
     found = pycountry.subdivisions.get(code=code)  # type: ignore[no-untyped-call]
     return found is not None and (country is None or found.country_code == country)
+
+
+def subdivision_name(code: str) -> str | None:
+    """The ISO 3166-2 subdivision's name (TR-34 -> İstanbul, US-IL -> Illinois), None if unknown."""
+    found = pycountry.subdivisions.get(code=code.upper())  # type: ignore[no-untyped-call]
+    return None if found is None else str(found.name)

@@ -16,7 +16,7 @@ from invoicing.documents.hosted import service
 from invoicing.documents.hosted.page import CONTENT_SECURITY_POLICY, NOT_FOUND_PAGE, render_page
 from invoicing.documents.links import HOSTED_PATH
 from invoicing.documents.model import InvoiceDocument
-from invoicing.documents.service import EInvoiceFormat, Rendered, einvoice_of, pdf_of
+from invoicing.documents.service import EInvoiceFormat, Rendered, einvoice_of, render_pdf_off_loop
 from invoicing.documents.snapshot import load_document
 
 router = APIRouter(prefix=HOSTED_PATH, include_in_schema=False)
@@ -63,7 +63,7 @@ async def hosted_pdf(token: str, request: Request) -> Response:
     found = await _opened(request, token)
     if found is None:
         return not_found()
-    return _download(pdf_of(found[1]))
+    return _download(await render_pdf_off_loop(found[1]))
 
 
 @router.get("/{token}/ubl")

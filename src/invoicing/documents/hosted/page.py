@@ -7,7 +7,6 @@ itself and its logo (a data: URI): a token in the URL never leaks through a sub-
 
 import base64
 import hashlib
-from collections.abc import Iterator
 from decimal import Decimal
 from functools import cache
 from importlib.resources import files
@@ -16,9 +15,16 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from invoicing.documents.formatting import format_date, format_money, format_percent, format_quantity, format_unit_price
+from invoicing.documents.formatting import (
+    address_lines,
+    format_date,
+    format_money,
+    format_percent,
+    format_quantity,
+    format_unit_price,
+)
 from invoicing.documents.hosted.texts import download_labels
-from invoicing.documents.model import InvoiceDocument, Party
+from invoicing.documents.model import InvoiceDocument
 from invoicing.documents.texts import language, texts_for
 
 _CSS = files("invoicing.documents.hosted").joinpath("page.css").read_text(encoding="utf-8")
@@ -63,7 +69,7 @@ def render_page(document: InvoiceDocument, *, pdf_url: str, ubl_url: str | None)
         "pdf_url": pdf_url,
         "ubl_url": ubl_url,
         "parties": [(t["seller"], document.seller), (t["bill_to"], document.buyer)],
-        "address_lines": _address_lines,
+        "address_lines": lambda party: address_lines(party.postal_address, locale),
         "lines": [
             {
                 "name": line.name,
@@ -92,16 +98,6 @@ def render_page(document: InvoiceDocument, *, pdf_url: str, ubl_url: str | None)
         },
     }
     return _environment().get_template("page.html.j2").render(context)
-
-
-def _address_lines(party: Party) -> Iterator[str]:
-    address = party.postal_address
-    yield from (line for line in (address.line1, address.line2) if line)
-    city = " ".join(part for part in (address.postal_code, address.city) if part)
-    if city:
-        yield city
-    if address.country_code:
-        yield address.country_code
 
 
 def _logo_uri(document: InvoiceDocument) -> str | None:

@@ -12,6 +12,7 @@ from typing import Any
 import segno.helpers
 
 from invoicing.documents.formatting import (
+    address_lines,
     format_date,
     format_money,
     format_percent,
@@ -22,12 +23,6 @@ from invoicing.documents.model import InvoiceDocument, Party
 from invoicing.documents.texts import exemption_text, language, texts_for
 
 STAMPS = {"cancelled": "cancelled", "void": "void"}
-
-
-def _address_lines(party: Party) -> list[str]:
-    address = party.postal_address
-    city = " ".join(x for x in (address.postal_code, address.city) if x)
-    return [x for x in (address.line1, address.line2, city, address.subdivision, address.country_code) if x]
 
 
 def _party_ids(party: Party, labels: dict[str, str]) -> list[str]:
@@ -54,11 +49,17 @@ def epc_qr_png(document: InvoiceDocument) -> bytes | None:
     )
 
 
-# segno encodes in pure Python (about 30 ms, most of a warm render): the same invoice's PDF
-# fetched again reuses its code.
+# One fixed QR mask: make_epc_qr lets segno score all eight in pure Python (about 30 ms, most of a
+# warm render), and any mask decodes since the symbol states its own. The payload is segno's
+# own EPC069-12 builder (the one make_epc_qr calls; segno is pinned in the lock), error level M
+# without boosting as the EPC standard requires. The same invoice fetched again reuses its code.
+EPC_QR_MASK = 0
+
+
 @functools.lru_cache(maxsize=512)
 def _epc_qr_png(name: str, iban: str, bic: str, amount: Decimal, reference: str) -> bytes:
-    qr = segno.helpers.make_epc_qr(name=name, iban=iban, bic=bic, amount=amount, text=reference[:140])
+    payload = segno.helpers._make_epc_qr_data(name, iban, amount, reference[:140], None, bic, None, None)
+    qr = segno.make_qr(payload, error="m", boost_error=False, mask=EPC_QR_MASK)
     out = io.BytesIO()
     # One pixel per module; Typst scales it up without smoothing, so the code stays sharp.
     qr.save(out, kind="png", scale=1, border=0)
@@ -139,12 +140,12 @@ def layout(document: InvoiceDocument, *, logo_path: str | None, qr_path: str | N
         "logo": logo_path,
         "seller": {
             "name": document.seller.legal_name,
-            "lines": _address_lines(document.seller),
+            "lines": address_lines(document.seller.postal_address, loc),
             "ids": _party_ids(document.seller, labels),
         },
         "buyer": {
             "name": document.buyer.legal_name,
-            "lines": _address_lines(document.buyer) + _party_ids(document.buyer, labels),
+            "lines": address_lines(document.buyer.postal_address, loc) + _party_ids(document.buyer, labels),
         },
         "facts": facts,
         "columns": [

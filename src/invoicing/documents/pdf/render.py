@@ -91,6 +91,10 @@ def render_pdf(document: InvoiceDocument, *, factur_x_xml: bytes | None = None) 
                 sys_inputs={"data": json.dumps(data, ensure_ascii=False)},
                 pdf_standards="a-3b",
                 timestamp=_timestamp(document),
+                # Untagged: factur-x (pypdf) copies a tagged PDF's structure tree object by object,
+                # most of a Factur-X render; PDF/A-3b (level B) asks for no tags, and the hosted
+                # page is the accessible view of the invoice.
+                pdf_tags=False,
             )
         finally:
             # One QR per invoice: kept, they would fill the root; logos are few and stay.
