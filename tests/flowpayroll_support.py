@@ -53,6 +53,9 @@ NO_SUCH_CONCEPT_IN_LINE_ITEMS = (
     "taxType",
     "poNumber",
 )
+# The PDF attachment's keys for what the service does not keep (no S3, no uploader, no
+# description) or does not know without rendering (the size: docs/decisions.md).
+NO_SUCH_CONCEPT_IN_ATTACHMENTS = ("description", "s3Key", "fileSize", "uploadedBy")
 # What may not have happened yet, or is absent on a draft.
 NOT_YET_IN_DATA = ("date", "dueDate", "invoiceNumber", "emailSentAt")
 
@@ -97,6 +100,7 @@ def envelope_shape(*, success: bool) -> dict[str, Any]:
         "$": ("errors",) if success else ("content", "errors"),
         "$.content.data": data_nulls,
         "$.content.data.lineItems[]": NO_SUCH_CONCEPT_IN_LINE_ITEMS,
+        "$.content.data.attachments[]": NO_SUCH_CONCEPT_IN_ATTACHMENTS,
     }
     return dict(shape_of(seed_example(), nullable)["keys"])
 

@@ -23,6 +23,8 @@ from invoicing.currencies.catalog import all_currencies
 from invoicing.currencies.endpoints import router as currencies_router
 from invoicing.customers.endpoints import router as customers_router
 from invoicing.documents import links
+from invoicing.documents.downloads import signing as download_signing
+from invoicing.documents.downloads.endpoints import router as downloads_router
 from invoicing.documents.endpoints import router as documents_router
 from invoicing.documents.hosted.endpoints import router as hosted_router
 from invoicing.flowpayroll.app import create_flowpayroll_app
@@ -85,6 +87,7 @@ async def handle_pool_timeout(request: Request, exc: Exception) -> ProblemRespon
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     links.configure(settings)
+    download_signing.configure(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -136,6 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(PoolTimeout, handle_pool_timeout)
     include_primary_api(app)
     app.include_router(hosted_router)
+    app.include_router(downloads_router)
     app.mount("/highlevel", create_highlevel_app(app.state))
     install_openapi(app, max_page_size=settings.max_page_size)
     app.mount(FLOWPAYROLL_PREFIX, create_flowpayroll_app(app.state))

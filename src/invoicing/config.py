@@ -3,7 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("var") / "invoicing.db"
@@ -60,6 +60,13 @@ class Settings(BaseSettings):
         pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
         description="Where customers reach the service (e.g. https://invoices.example.com): the start of every "
         "hosted_url. Unset: http://HOST:PORT.",
+    )
+    download_signing_key: SecretStr | None = Field(
+        default=None,
+        min_length=32,
+        description="Signs the FlowPayroll attachments' PDF download links (HMAC-SHA256); the same on every "
+        "worker and across restarts. Unset: a random key per process, so a link works only on the worker that "
+        "made it and until it restarts.",
     )
 
     @property

@@ -25,5 +25,10 @@ def new_hosted_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def public_url(path: str) -> str:
+    """`path` (starting with /) where customers reach the service."""
+    return f"{_base_url}{path}"
+
+
 def hosted_url(token: str | None) -> str | None:
-    return f"{_base_url}{HOSTED_PATH}/{token}" if token else None
+    return public_url(f"{HOSTED_PATH}/{token}") if token else None

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import Path, Query, Request
 from pydantic import WithJsonSchema
 
+from invoicing.core import clock
 from invoicing.core.context import TenantContext
 from invoicing.core.errors import Unprocessable
 from invoicing.core.pagination import CURSOR_PATTERN, cut_page, decode_cursor
@@ -44,7 +45,9 @@ async def invoice_response(
     context: TenantContext, view: InvoiceView, *, said: dict[str, object]
 ) -> FlowPayrollResponse:
     organisation_id = await lookups.organisation_id(context)
-    return FlowPayrollResponse(envelope(invoice_data(view, organisation_id=organisation_id), said=said))
+    return FlowPayrollResponse(
+        envelope(invoice_data(view, organisation_id=organisation_id, now=clock.utc_now()), said=said)
+    )
 
 
 @router.post(
@@ -115,7 +118,8 @@ async def list_client_invoices(
     shown, meta = cut_page(views, limit, lambda view: int(view.invoice["id"]))
     organisation_id = await lookups.organisation_id(context)
     page = {"paginationToken": meta["next_cursor"], "pageSize": limit, "hasMorePages": meta["has_more"]}
-    data = [invoice_data(view, organisation_id=organisation_id) for view in shown]
+    now = clock.utc_now()
+    data = [invoice_data(view, organisation_id=organisation_id, now=now) for view in shown]
     return FlowPayrollResponse(envelope(data, said=message("Invoices retrieved.", "invoices_retrieved"), page=page))
 
 

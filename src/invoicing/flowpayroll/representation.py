@@ -1,8 +1,9 @@
 """Seed 004's shapes: the invoice `data`, its line items, and the response envelope.
 
 Plain dicts; amounts stay `Decimal` (FlowPayrollResponse writes them as exact JSON numbers).
-Every key the seed documents is present. Keys for concepts this service does not have (credit
-notes, attachments, tags, employees, pay elements, accounting sync) carry their empty value: `[]`
+Every key the seed documents is present. An issued invoice's one attachment is its PDF, behind a
+signed link that expires (documents.downloads). Keys for concepts this service does not have (credit
+notes, line attachments, tags, employees, pay elements, accounting sync) carry their empty value: `[]`
 for lists, `0` for counts, `null` for text and dates, so nothing invented looks like data.
 """
 
@@ -14,6 +15,8 @@ from typing import Any
 
 from invoicing.core.repository import Record
 from invoicing.currencies.catalog import find_currency
+from invoicing.documents.downloads.signing import DOWNLOAD_PATH, sign, token_of
+from invoicing.documents.links import public_url
 from invoicing.invoices.lifecycle import Status, amount_due, available_actions
 from invoicing.invoices.money import MONEY_PRECISION
 from invoicing.invoices.transitions import InvoiceView, facts_of
@@ -133,7 +136,35 @@ def subtotal_groups(lines: Sequence[Record]) -> list[dict[str, Any]]:
     return groups
 
 
-def invoice_data(view: InvoiceView, *, organisation_id: str) -> dict[str, Any]:
+def pdf_attachments(invoice: Record, status: Status, *, now: datetime) -> list[dict[str, Any]]:
+    """The invoice's PDF, for an issued invoice (a draft's PDF is a preview, not a document).
+
+    `fileSize` is null: knowing it means rendering the PDF, too costly on every read and list
+    page; the download's Content-Length tells it (docs/decisions.md). `url` is the same signed
+    link, so a client reading either key gets one that works."""
+    if status is Status.DRAFT or invoice["document_number"] is None:
+        return []
+    link = sign(int(invoice["tenant_id"]), int(invoice["id"]), now=now)
+    url = public_url(f"{DOWNLOAD_PATH}/{token_of(link)}")
+    return [
+        {
+            "id": f"{invoice['public_id']}-pdf",
+            "fileName": f"{invoice['document_number']}.pdf",
+            "url": url,
+            "description": None,
+            "s3Key": None,
+            "contentType": "application/pdf",
+            "fileSize": None,
+            "uploadedDate": flowpayroll_date_time(invoice["issued_at"]),
+            "uploadedBy": None,
+            "downloadUrl": url,
+            "downloadUrlExpiresAt": flowpayroll_date_time(link.expires_at),
+        }
+    ]
+
+
+def invoice_data(view: InvoiceView, *, organisation_id: str, now: datetime) -> dict[str, Any]:
+    """`now` starts the attachments' download links' lifetime."""
     invoice = view.invoice
     facts = facts_of(invoice)
     currency = find_currency(invoice["currency"])
@@ -160,7 +191,7 @@ def invoice_data(view: InvoiceView, *, organisation_id: str) -> dict[str, Any]:
         "dueDate": flowpayroll_date(invoice["due_date"]),
         "invoiceNumber": invoice["document_number"],
         "reference": None,
-        "attachments": [],
+        "attachments": pdf_attachments(invoice, facts.status, now=now),
         "lineItemAttachmentCount": 0,
         "linesWithoutAttachmentsCount": line_count,
         "linesWithoutPoNumberCount": line_count,

@@ -37,15 +37,18 @@ class AppliedCredit(Shape):
 
 
 class Attachment(Shape):
+    """An issued invoice's PDF; `downloadUrl` (and `url`, the same link) is signed and works until
+    `downloadUrlExpiresAt`, 15 minutes after the read. `fileSize` is null: the download tells it."""
+
     id: str
     file_name: str
     url: str
-    description: str
-    s3_key: str
+    description: str | None
+    s3_key: str | None
     content_type: str
-    file_size: int
-    uploaded_date: str
-    uploaded_by: str
+    file_size: int | None
+    uploaded_date: str | None
+    uploaded_by: str | None
     download_url: str
     download_url_expires_at: str
 

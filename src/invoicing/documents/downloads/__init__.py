@@ -1,0 +1,1 @@
+"""Signed, expiring download links to an invoice's PDF (FlowPayroll's `attachments[].downloadUrl`)."""
