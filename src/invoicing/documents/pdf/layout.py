@@ -58,7 +58,9 @@ EPC_QR_MASK = 0
 
 @functools.lru_cache(maxsize=512)
 def _epc_qr_png(name: str, iban: str, bic: str, amount: Decimal, reference: str) -> bytes:
-    payload = segno.helpers._make_epc_qr_data(name, iban, amount, reference[:140], None, bic, None, None)
+    payload = segno.helpers._make_epc_qr_data(  # type: ignore[attr-defined]  # private, not in the stubs
+        name, iban, amount, reference[:140], None, bic, None, None
+    )
     qr = segno.make_qr(payload, error="m", boost_error=False, mask=EPC_QR_MASK)
     out = io.BytesIO()
     # One pixel per module; Typst scales it up without smoothing, so the code stays sharp.
