@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.databases import BenchDatabase
 from bench.dataset import everyday_baskets
 from invoicing.core.context import TenantContext
-from invoicing.core.db import create_engine, set_tenant, transaction
+from invoicing.core.db import APP_ROLE, create_engine, set_tenant, transaction
 from invoicing.customers.schemas import CustomerCreate
 from invoicing.customers.service import create_customer
 from invoicing.documents.einvoice import missing_for_einvoice
@@ -100,7 +100,9 @@ FORMATS: tuple[tuple[str, Callable[[InvoiceDocument], bytes]], ...] = (
 
 async def measure_documents(database: BenchDatabase, tenants: int, count: int) -> list[FormatResult]:
     """Issues `count` invoices through the services, then times loading and rendering them."""
-    engine = create_engine(database.url, pool_size=1)
+    # As the service's engine: acting as APP_ROLE, so row-level security costs the loads what it
+    # costs a request (the bench's login user is a superuser, whom the policies would not hold).
+    engine = create_engine(database.url, pool_size=1, role=APP_ROLE)
     try:
         sample = await _issue_sample(engine, min(tenants, SAMPLE_TENANTS), count)
         documents, load_ms = await _load(engine, sample)
