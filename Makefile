@@ -20,7 +20,7 @@ CRASH_TEST_ARGS ?=
 # Arguments for bench/run.py (docs/benchmarks.md), e.g. `make bench BENCH_ARGS="--scale 1000000"`.
 BENCH_ARGS ?=
 # The smoke CI runs: small, short, both databases; it checks the harness works, not its figures.
-BENCH_SMOKE_ARGS ?= --scale 10000 --tenants 4 --seconds 2 --connections 8 --warmup 1 --ceiling-clients 4 \
+BENCH_SMOKE_ARGS ?= --scale 10000 --tenants 4 --seconds 2 --connections 8 --warmup 1 --ceiling-clients 4 --documents 50 \
 	--output bench/results/smoke.json
 
 VENV := .venv

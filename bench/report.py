@@ -2,12 +2,14 @@
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bench.ceiling import CeilingRun
 from bench.databases import ROOT
+from bench.documents import FormatResult
 
 RESULTS = ROOT / "bench" / "results"
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -44,6 +46,7 @@ class Report:
     run: dict[str, Any]  # what was run, where, and how long seeding took
     ceiling: CeilingRun | None = None
     scenarios: list[ScenarioResult] = field(default_factory=list)
+    documents: list[FormatResult] = field(default_factory=list)
 
     @property
     def transition_rps(self) -> float | None:
@@ -60,6 +63,7 @@ class Report:
         ratio = self.transition_ratio
         return {
             "scenarios": [row.as_json() for row in self.scenarios],
+            "documents": [row.as_json() for row in self.documents],
             "ceiling_tps": round(self.ceiling.tps, 1) if self.ceiling else None,
             "transition_ratio": round(ratio, 3) if ratio is not None else None,
             "run": self.run,
@@ -86,16 +90,45 @@ def table(report: Report) -> str:
             f"{report.ceiling.tps:,.1f} tps"
         )
     header = ("database", "scenario", "req/s", "p50 ms", "p99 ms", "at req/s", "errors", "RSS MB/worker", "/ceiling")
-    rows = [header, *(_row(report, result) for result in report.scenarios)]
-    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
-    for row in rows:
-        cells = [
+    lines += _aligned([header, *(_row(report, result) for result in report.scenarios)])
+    lines += [f"  note: {result.database} {result.name}: {result.note}" for result in report.scenarios if result.note]
+    return "\n".join([*lines, "", *documents_table(report), *targets(report)])
+
+
+def documents_table(report: Report) -> list[str]:
+    """The documents phase: per document wall time and documents per CPU-second, one process."""
+    if not report.documents:
+        return []
+    header = ("database", "document", "docs", "median ms", "p95 ms", "docs/s/core", "KB")
+    rows = [
+        header,
+        *(
+            (
+                row.database,
+                row.name,
+                str(row.documents),
+                f"{row.median_ms:.2f}",
+                f"{row.p95_ms:.2f}",
+                f"{row.per_core_per_s:,.1f}",
+                f"{row.mean_kb:.1f}" if row.mean_kb else "",
+            )
+            for row in report.documents
+        ),
+    ]
+    lines = ["documents (one process; snapshot_load's rate is per wall second, it waits on the database):"]
+    lines += _aligned(rows)
+    return [*lines, ""]
+
+
+def _aligned(rows: Sequence[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    return [
+        "  ".join(
             cell.ljust(width) if index < 2 else cell.rjust(width)
             for index, (cell, width) in enumerate(zip(row, widths, strict=True))
-        ]
-        lines.append("  ".join(cells).rstrip())
-    lines += [f"  note: {result.database} {result.name}: {result.note}" for result in report.scenarios if result.note]
-    return "\n".join([*lines, "", *targets(report)])
+        ).rstrip()
+        for row in rows
+    ]
 
 
 def _row(report: Report, result: ScenarioResult) -> tuple[str, ...]:

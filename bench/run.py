@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from bench import ceiling, report
 from bench.capture import capture_transitions
 from bench.databases import DEFAULT_POSTGRES_URL, BenchDatabase, admin_url, postgres_database, sqlite_database
+from bench.documents import measure_documents
 from bench.layout import CAPTURE_INVOICES, CEILING_TENANT, Layout, plan
 from bench.load import SCENARIO_NAMES, SCENARIOS, LoadShape, Scenario, WrkRun, run_wrk
 from bench.machine import describe, missing_tools, postgresql_version
@@ -41,6 +42,7 @@ class Options:
     ceiling_clients: int
     workers: dict[str, int]
     scenarios: tuple[Scenario, ...]
+    documents: int
     workdir: Path
 
 
@@ -76,6 +78,12 @@ def progress(message: str) -> None:
     default=SCENARIO_NAMES,
     help="Scenarios to run (repeatable).",
 )
+@click.option(
+    "--documents",
+    type=click.IntRange(0),
+    default=200,
+    help="Invoices issued and rendered (PDF, Factur-X, CII, UBL) in the documents phase; 0 skips it.",
+)
 @click.option("--output", type=click.Path(path_type=Path), default=RESULTS / "latest.json", help="Where the JSON goes.")
 @click.option("--write-docs", is_flag=True, help='Also fill "Latest results" in docs/benchmarks.md.')
 def main(
@@ -90,6 +98,7 @@ def main(
     sqlite_workers: int,
     databases: tuple[str, ...],
     scenario_names: tuple[str, ...],
+    documents: int,
     output: Path,
     write_docs: bool,
 ) -> None:
@@ -109,6 +118,7 @@ def main(
         ceiling_clients=ceiling_clients,
         workers={"postgresql": postgresql_workers, "sqlite": sqlite_workers},
         scenarios=tuple(scenario for scenario in SCENARIOS if scenario.name in scenario_names),
+        documents=documents,
         workdir=workdir,
     )
     try:
@@ -163,6 +173,7 @@ def _run_description(options: Options, postgresql: str | None) -> dict[str, Any]
         "wrk_connections": options.shape.connections,
         "workers": options.workers,
         "ceiling_clients": options.ceiling_clients,
+        "documents": options.documents,
         "command": shlex.join(["python", "-m", "bench.run", *sys.argv[1:]]),
         "machine": describe(postgresql),
         "seed_seconds": {},
@@ -189,6 +200,10 @@ def bench_database(database: BenchDatabase, options: Options, result: Report) ->
             _wrk(SCENARIOS[0], server, options, tokens, warmup, "peak")
         for scenario in options.scenarios:
             result.scenarios.append(measure_scenario(scenario, server, options, tokens, kind))
+    if options.documents:
+        # After the server stops: the renders get this process's core to themselves.
+        progress(f"{kind}: documents: issuing and rendering {options.documents} invoices, one process")
+        result.documents += asyncio.run(measure_documents(database, options.layout.tenants, options.documents))
 
 
 def measure_ceiling(database: BenchDatabase, options: Options, seeded: Seeded) -> ceiling.CeilingRun:
