@@ -13,7 +13,7 @@ from invoicing.core.context import TenantContext
 from invoicing.core.db import set_tenant, transaction
 from invoicing.core.request_context import request_id_of
 from invoicing.documents.downloads.signing import DOWNLOAD_PATH, verify
-from invoicing.documents.service import pdf_of
+from invoicing.documents.service import render_pdf_off_loop
 from invoicing.documents.snapshot import load_document
 
 router = APIRouter(prefix=DOWNLOAD_PATH, include_in_schema=False)
@@ -37,6 +37,6 @@ async def download_pdf(token: str, request: Request) -> Response:
         context = TenantContext(connection, link.tenant_id, DOWNLOAD_ACTOR, request_id_of(request))
         document = await load_document(context, link.invoice_id)
     # Rendered after the transaction ends: the compile holds no database connection.
-    rendered = pdf_of(document)
+    rendered = await render_pdf_off_loop(document)
     headers = {**PRIVATE_HEADERS, "Content-Disposition": f'attachment; filename="{rendered.filename}"'}
     return Response(rendered.content, media_type=rendered.media_type, headers=headers)
