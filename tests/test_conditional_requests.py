@@ -153,6 +153,8 @@ ENDPOINTS = [
     Endpoint("delete", "draft", "DELETE", "", lambda _: None),
     Endpoint("archive", "draft", "POST", "/archive", lambda _: None),
     Endpoint("unarchive", "archived", "DELETE", "/archive", lambda _: None),
+    Endpoint("printed", "issued", "POST", "/printed", lambda _: None),
+    Endpoint("rotate-link", "issued", "POST", "/rotate-link", lambda _: None),
 ]
 
 

@@ -70,6 +70,8 @@ STATE_DEPENDENT_CODES = {
     "invalid_tax_category",
     # A logo upload's bytes: an image of the declared type, an SVG without scripts.
     "invalid_logo",
+    # An issued invoice's CII or UBL when the stored profile or customer lacks what EN 16931 needs.
+    "einvoice_incomplete",
 }
 
 

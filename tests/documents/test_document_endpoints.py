@@ -15,7 +15,7 @@ from tests.documents.test_snapshot import _change_everything, _seller_and_custom
 FORMATS = ("cii", "ubl")  # the PDF has tests of its own below
 
 
-async def _complete_invoice(tenant: Tenant) -> tuple[dict[str, Any], dict[str, Any]]:
+async def complete_invoice(tenant: Tenant) -> tuple[dict[str, Any], dict[str, Any]]:
     customer = await _seller_and_customer(tenant)
     draft = await tenant.create_draft(customer_id=customer["id"], currency="EUR", due_date="2099-01-31")
     return await tenant.issue(draft["id"]), customer
@@ -42,7 +42,7 @@ async def test_an_incomplete_invoice_is_refused_naming_what_it_lacks(tenant: Ten
 async def test_the_e_invoices_are_xml_named_by_the_number_and_change_nothing(
     tenant: Tenant, engine: AsyncEngine
 ) -> None:
-    issued, _ = await _complete_invoice(tenant)
+    issued, _ = await complete_invoice(tenant)
     before = await rows_of(engine, tenant.id)
     for kind, filename in (
         ("cii", f"{issued['document_number']}-cii.xml"),
@@ -63,7 +63,7 @@ async def test_the_e_invoices_are_xml_named_by_the_number_and_change_nothing(
 
 
 async def test_the_e_invoices_stay_byte_identical_after_profile_customer_and_logo_change(tenant: Tenant) -> None:
-    issued, customer = await _complete_invoice(tenant)
+    issued, customer = await complete_invoice(tenant)
     before = {kind: (await tenant.get(f"/invoices/{issued['id']}/{kind}")).content for kind in FORMATS}
     await _change_everything(tenant, customer["id"])
     after = {kind: (await tenant.get(f"/invoices/{issued['id']}/{kind}")).content for kind in FORMATS}
@@ -73,7 +73,7 @@ async def test_the_e_invoices_stay_byte_identical_after_profile_customer_and_log
 async def test_the_hosted_page_offers_the_same_ubl_without_credentials(
     tenant: Tenant, client: httpx.AsyncClient
 ) -> None:
-    issued, _ = await _complete_invoice(tenant)
+    issued, _ = await complete_invoice(tenant)
     path = urlsplit(issued["hosted_url"]).path
     page = await client.get(path)
     assert f'href="{path.removeprefix("/i/")}/ubl"' in page.text
@@ -105,7 +105,7 @@ def _embedded_xml(pdf: bytes) -> bytes:
 
 
 async def test_the_pdf_embeds_exactly_the_cii_and_changes_nothing(tenant: Tenant, engine: AsyncEngine) -> None:
-    issued, _ = await _complete_invoice(tenant)
+    issued, _ = await complete_invoice(tenant)
     before = await rows_of(engine, tenant.id)
     response = await tenant.get(f"/invoices/{issued['id']}/pdf")
     assert response.status_code == 200, response.text
@@ -119,7 +119,7 @@ async def test_the_pdf_embeds_exactly_the_cii_and_changes_nothing(tenant: Tenant
 async def test_the_pdf_stays_byte_identical_after_profile_customer_and_logo_change(
     tenant: Tenant, client: httpx.AsyncClient
 ) -> None:
-    issued, customer = await _complete_invoice(tenant)
+    issued, customer = await complete_invoice(tenant)
     before = (await tenant.get(f"/invoices/{issued['id']}/pdf")).content
     await _change_everything(tenant, customer["id"])
     after = (await tenant.get(f"/invoices/{issued['id']}/pdf")).content

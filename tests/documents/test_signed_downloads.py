@@ -13,7 +13,7 @@ from invoicing.config import Settings
 from invoicing.core import clock
 from invoicing.documents.downloads import signing
 from tests.conftest import Tenant
-from tests.documents.test_document_endpoints import _complete_invoice, _embedded_xml
+from tests.documents.test_document_endpoints import _embedded_xml, complete_invoice
 from tests.documents.test_pdf import pdf_text
 from tests.flowpayroll_support import FlowPayroll, billed
 
@@ -40,7 +40,7 @@ async def _attachment(tenant: Tenant, client_id: str, invoice_public_id: str) ->
 
 async def _issued_with_link(tenant: Tenant) -> tuple[dict[str, Any], str]:
     """A complete (Factur-X) issued invoice and the path of its signed PDF link."""
-    issued, customer = await _complete_invoice(tenant)
+    issued, customer = await complete_invoice(tenant)
     attachment = await _attachment(tenant, customer["public_id"], issued["public_id"])
     return issued, urlsplit(attachment["downloadUrl"]).path
 
