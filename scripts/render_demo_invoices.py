@@ -9,20 +9,28 @@ same loader and renderers the API uses (documents.service), so the picture is wh
 import argparse
 import asyncio
 import tempfile
+from decimal import Decimal
 from pathlib import Path
 
 from render_invoice_image import page_png  # the sibling script: a script's folder is on sys.path
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from invoicing.core.context import TenantContext
 from invoicing.core.db import create_engine, set_tenant, transaction
 from invoicing.core.migrate import upgrade_async
+from invoicing.credit_notes import service as credit_notes
+from invoicing.credit_notes.schemas import CreditByAmount, CreditByQuantity, CreditNoteCreate, RefundIn
 from invoicing.demo import ensure_demo
 from invoicing.documents import service
+from invoicing.invoices.service import get_invoice
 from invoicing.invoices.tables import invoices
+from invoicing.payments import service as payments
+from invoicing.payments.schemas import PaymentCreate
 
 # Which demo invoice each image shows, by the locale frozen at issue: Jane Doe's (English, three
 # lines), a Turkish customer's, and the draft quote kept beside Jane Doe's invoice.
+# Then two credit notes of the first two: credit-note-en and credit-note-tr.
 PICTURES = ("invoice-en", "invoice-tr", "invoice-draft")
 
 
@@ -50,8 +58,42 @@ async def render(directory: Path) -> None:
                     rendered = await service.pdf(context, row.id)
                     (directory / f"{name}.png").write_bytes(page_png(rendered.content, scale=1.5))
                     print(f"{directory / name}.png  ({rendered.filename})")
+            await _credit_notes(engine, demo.tenant_id, directory, english.id, turkish.id)
         finally:
             await engine.dispose()
+
+
+async def _credit_notes(engine: AsyncEngine, tenant_id: int, directory: Path, english: int, turkish: int) -> None:
+    """The English invoice paid, then credited one unit of its first line with a refund; the
+    Turkish one credited a net amount of its first line, off what it still owes."""
+    async with transaction(engine, write=True) as connection:
+        await set_tenant(connection, tenant_id)
+        context = TenantContext(connection, tenant_id, actor="docs")
+        paid = await get_invoice(context, english)
+        due = paid.invoice["amount_payable"]
+        await payments.record_payment(context, english, PaymentCreate(amount=due, method="bank_transfer"))
+        line = paid.lines[0]
+        request = CreditNoteCreate(
+            lines=[CreditByQuantity(invoice_line_id=line["id"], quantity=Decimal(1))],
+            reason="One unit returned",
+            refund=RefundIn(amount=Decimal("10.00"), method="bank_transfer", reference="RF-0001"),
+            issue=True,
+        )
+        english_note = (await credit_notes.create_credit_note(context, english, request)).credit_note.note["id"]
+        first = (await get_invoice(context, turkish)).lines[0]
+        request = CreditNoteCreate(
+            lines=[CreditByAmount(invoice_line_id=first["id"], amount=Decimal("100.00"))],
+            reason="Fiyat farkı",
+            issue=True,
+        )
+        turkish_note = (await credit_notes.create_credit_note(context, turkish, request)).credit_note.note["id"]
+    async with transaction(engine, write=False) as connection:
+        await set_tenant(connection, tenant_id)
+        context = TenantContext(connection, tenant_id, actor="docs")
+        for name, note_id in (("credit-note-en", english_note), ("credit-note-tr", turkish_note)):
+            rendered = await service.credit_note_pdf(context, note_id)
+            (directory / f"{name}.png").write_bytes(page_png(rendered.content, scale=1.5))
+            print(f"{directory / name}.png  ({rendered.filename})")
 
 
 def main() -> None:

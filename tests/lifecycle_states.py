@@ -45,8 +45,19 @@ SITUATIONS: dict[str, str] = {
 LIVE_SITUATIONS = [situation for situation, status in SITUATIONS.items() if status != "deleted"]
 
 
-async def act(tenant: Tenant, action: str, invoice_id: int, *, amount: str = "10.00") -> httpx.Response:
-    """One lifecycle action over HTTP, sent the way a well-behaved client sends it."""
+# What the `credit` action credits: a free 10.00 line at 0 % (any invoice made here can take it).
+CREDIT_LINE = {"name": "Goodwill", "quantity": "1", "unit_price": "10.00", "vat_rate_percent": "0"}
+# A credit note id no tenant has: `apply_credit` is refused by the lifecycle before the note is read.
+NO_CREDIT_NOTE = 2**53 - 1
+
+
+async def act(
+    tenant: Tenant, action: str, invoice_id: int, *, amount: str = "10.00", credit_note_id: int = NO_CREDIT_NOTE
+) -> httpx.Response:
+    """One lifecycle action over HTTP, sent the way a well-behaved client sends it.
+
+    `credit` issues a credit note of CREDIT_LINE against the invoice; `apply_credit` applies
+    `amount` of `credit_note_id`'s customer credit to it (see `spare_credit`)."""
     path = f"/invoices/{invoice_id}"
     match action:
         case "update":
@@ -69,10 +80,27 @@ async def act(tenant: Tenant, action: str, invoice_id: int, *, amount: str = "10
             return await tenant.post(f"{path}/archive")
         case "unarchive":
             return await tenant.request("DELETE", f"{path}/archive", params={"id": invoice_id})
+        case "credit":
+            body = {"lines": [CREDIT_LINE], "reason": "Goodwill", "issue": True}
+            return await tenant.post(f"{path}/credit-notes", json=body)
+        case "apply_credit":
+            body = {"credit_note_id": credit_note_id, "amount": amount}
+            return await tenant.post(f"{path}/credit-allocations", json=body)
     raise ValueError(f"unknown action {action!r}")
 
 
-SUCCESS_STATUS = {"record_payment": 201}  # every other action answers 200
+async def spare_credit(tenant: Tenant, customer_id: int) -> int:
+    """A credit note of `customer_id` keeping 100.00 of customer credit (a paid invoice of
+    theirs credited by a free 100.00 line at 0 %), for `apply_credit` to draw on."""
+    invoice = await Invoices(tenant, customer_id).make("paid")
+    line = {"name": "Credit", "quantity": "1", "unit_price": "100.00", "vat_rate_percent": "0"}
+    body = {"lines": [line], "reason": "Spare credit", "issue": True}
+    response = await tenant.post(f"/invoices/{invoice['id']}/credit-notes", json=body)
+    assert response.status_code == 201, response.text
+    return int(response.json()["data"]["credit_note"]["id"])
+
+
+SUCCESS_STATUS = {"record_payment": 201, "credit": 201, "apply_credit": 201}  # every other action answers 200
 
 
 def invoice_of(action: str, response: httpx.Response) -> dict[str, Any]:

@@ -13,7 +13,14 @@ ACTIONS = [
     "delete",
     "archive",
     "unarchive",
+    "credit",
+    "refund",
+    "void_credit_note",
+    "apply_credit",
 ]
+# In the table, but taken inside a credit note's own action (its refund, its void), never called
+# on the invoice: `available_actions` does not list them.
+INTERNAL_ACTIONS = {"refund", "void_credit_note"}
 REFUSAL_CODES = {
     "invoice_not_editable",
     "invoice_not_draft",
@@ -25,6 +32,9 @@ REFUSAL_CODES = {
     "invoice_is_draft",
     "invoice_has_payments",
     "invoice_already_void",
+    "invoice_not_creditable",
+    "invoice_fully_credited",
+    "invoice_has_credit_notes",
 }
 # The event each successful action writes (the docs name them; SPEC 3 asks for one per change).
 EVENT_TYPES = {
@@ -38,4 +48,8 @@ EVENT_TYPES = {
     "delete": "invoice.deleted",
     "archive": "invoice.archived",
     "unarchive": "invoice.unarchived",
+    "credit": "invoice.credited",
+    "refund": "invoice.refunded",
+    "void_credit_note": "invoice.credit_voided",
+    "apply_credit": "credit.applied",
 }

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.conftest import Tenant, rows_of
+from tests.lifecycle_states import spare_credit
 
 RACERS = 20
 
@@ -131,6 +132,16 @@ async def test_an_archive_that_changes_nothing_keeps_the_etag(tenant: Tenant) ->
     assert again.headers["etag"] == archived.headers["etag"]
 
 
+CREDIT = {
+    "lines": [{"name": "Goodwill", "quantity": "1", "unit_price": "1.00", "vat_rate_percent": "0"}],
+    "reason": "Goodwill",
+    "issue": True,
+}
+# invoice id -> a credit note of its customer with credit to apply (state "issued-with-spare-credit");
+# for an invoice not found (any other id) the note is never read, so any id does.
+SPARE_CREDIT: dict[int, int] = {}
+
+
 # Every unsafe request on one invoice: the state it needs, and how to send it.
 @dataclass(frozen=True)
 class Endpoint:
@@ -155,14 +166,25 @@ ENDPOINTS = [
     Endpoint("unarchive", "archived", "DELETE", "/archive", lambda _: None),
     Endpoint("printed", "issued", "POST", "/printed", lambda _: None),
     Endpoint("rotate-link", "issued", "POST", "/rotate-link", lambda _: None),
+    Endpoint("credit", "issued", "POST", "/credit-notes", lambda _: CREDIT, 201),
+    Endpoint(
+        "credit-allocation",
+        "issued-with-spare-credit",
+        "POST",
+        "/credit-allocations",
+        lambda invoice_id: {"credit_note_id": SPARE_CREDIT.get(invoice_id, 1), "amount": "1.00"},
+        201,
+    ),
 ]
 
 
 async def invoice_in(tenant: Tenant, state: str) -> int:
     draft = await tenant.create_draft()
     invoice_id = int(draft["id"])
-    if state in ("issued", "cancelled"):
+    if state in ("issued", "cancelled", "issued-with-spare-credit"):
         await tenant.issue(invoice_id)
+    if state == "issued-with-spare-credit":
+        SPARE_CREDIT[invoice_id] = await spare_credit(tenant, draft["customer"]["id"])
     if state == "cancelled":
         assert (await tenant.post(f"/invoices/{invoice_id}/cancel", json={"id": invoice_id})).status_code == 200
     if state == "archived":

@@ -42,10 +42,21 @@ Factory = Callable[[Tenant, Ids], Awaitable[int]]
 
 
 async def make_customer(tenant: Tenant, ids: Ids) -> int:
-    """A customer with an invoice, so a leaking filter by customer would show something."""
+    """A customer with an invoice and a credit note, so a leaking filter by customer would show something."""
     customer_id = int((await tenant.create_customer())["id"])
-    await tenant.create_draft(customer_id=customer_id)
+    await _draft_credit_note(tenant, customer_id)
     return customer_id
+
+
+async def _draft_credit_note(tenant: Tenant, customer_id: int | None = None) -> int:
+    fields = {"customer_id": customer_id} if customer_id is not None else {}
+    invoice = await tenant.issue(int((await tenant.create_draft(**fields))["id"]))
+    line = {"name": "Goodwill", "quantity": "1", "unit_price": "5.00", "vat_rate_percent": "0"}
+    response = await tenant.post(
+        f"/invoices/{invoice['id']}/credit-notes", json={"lines": [line], "reason": "Goodwill"}
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["data"]["credit_note"]["id"])
 
 
 async def make_invoice(tenant: Tenant, ids: Ids) -> int:
@@ -60,13 +71,22 @@ async def make_api_client(tenant: Tenant, ids: Ids) -> int:
     return int(response.json()["data"]["id"])
 
 
+async def make_credit_note(tenant: Tenant, ids: Ids) -> int:
+    """A draft credit note of an issued invoice: issuable and deletable, so a leaking call would
+    visibly change it."""
+    return await _draft_credit_note(tenant)
+
+
 # A factory gets the ids already made for the same call in the same tenant (path order, then
 # body ids), so a nested resource can hang off its parent: `ids["invoice_id"]`.
 FACTORIES: dict[str, Factory] = {
     "customer_id": make_customer,
     "invoice_id": make_invoice,
     "api_client_id": make_api_client,
+    "credit_note_id": make_credit_note,
 }
+
+FREE_CREDIT_LINE = {"name": "Goodwill", "quantity": "1", "unit_price": "1.00", "vat_rate_percent": "0"}
 
 
 # -- what each route is sent -------------------------------------------------------------------
@@ -124,6 +144,18 @@ CALLS: dict[tuple[str, str], tuple[Call, ...]] = {
     ("POST", "/api/v1/clients/{api_client_id}/revoke"): (Call(),),
     ("POST", "/api/v1/clients/{api_client_id}/rotate-secret"): (Call(),),
     ("GET", "/api/v1/invoices"): (
+        Call(params=lambda ids: {"customer_id": ids["customer_id"]}, ids=("customer_id",), expect=200),
+    ),
+    ("POST", "/api/v1/invoices/{invoice_id}/credit-notes"): (
+        Call(json=lambda ids: {"lines": [FREE_CREDIT_LINE], "reason": "x", "issue": True}),
+    ),
+    ("POST", "/api/v1/invoices/{invoice_id}/credit-allocations"): (
+        Call(json=lambda ids: {"credit_note_id": ids["credit_note_id"], "amount": "1.00"}, ids=("credit_note_id",)),
+    ),
+    ("POST", "/api/v1/credit-notes/{credit_note_id}/issue"): (Call(),),
+    ("POST", "/api/v1/credit-notes/{credit_note_id}/void"): (Call(),),
+    ("DELETE", "/api/v1/credit-notes/{credit_note_id}"): (Call(),),
+    ("GET", "/api/v1/credit-notes"): (
         Call(params=lambda ids: {"customer_id": ids["customer_id"]}, ids=("customer_id",), expect=200),
     ),
 }

@@ -111,6 +111,8 @@ REFUSAL_CODES = sorted(
     {rule.refusal for rule in LIFECYCLE.values()}
     | {code for rule in LIFECYCLE.values() for code in rule.refusal_by_state.values()}
     | {rule.refused_with_payments for rule in LIFECYCLE.values() if rule.refused_with_payments}
+    | {rule.refused_with_credit_notes for rule in LIFECYCLE.values() if rule.refused_with_credit_notes}
+    | {rule.refused_when_fully_credited for rule in LIFECYCLE.values() if rule.refused_when_fully_credited}
 )
 
 

@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from invoicing.core.context import TenantContext
 from invoicing.core.db import transaction
+from invoicing.credit_notes import service as credit_service
+from invoicing.credit_notes.schemas import AllocationCreate, CreditNoteCreate, FreeCreditLine
 from invoicing.invoices import actions
 from invoicing.invoices import service as invoice_service
 from invoicing.invoices.lifecycle import InvoiceNotFound, LifecycleRefused
@@ -24,16 +26,23 @@ from invoicing.payments import service as payment_service
 from invoicing.payments.schemas import PaymentCreate
 from tests.conftest import Tenant, rows_of
 from tests.lifecycle_states import (
+    CREDIT_LINE,
+    NO_CREDIT_NOTE,
     PARTIAL,
     REMAINDER,
     SITUATIONS,
     Invoices,
     act,
     invoice_of,
+    spare_credit,
     stored_events,
     stored_invoice,
 )
-from tests.spec_lifecycle import ACTIONS, EVENT_TYPES, REFUSAL_CODES, SAME
+from tests.spec_lifecycle import ACTIONS as SPEC_ACTIONS
+from tests.spec_lifecycle import EVENT_TYPES, INTERNAL_ACTIONS, REFUSAL_CODES, SAME
+
+# The actions called on an invoice (a credit note's refund and void are its own calls).
+ACTIONS = [action for action in SPEC_ACTIONS if action not in INTERNAL_ACTIONS]
 
 NOT_FOUND = "invoice_not_found"  # a deleted invoice answers 404 to everything
 
@@ -127,6 +136,26 @@ TABLE: dict[str, dict[str, str]] = {
     # Idempotent: allowed whatever the flag is (both starting flags are tried below).
     "archive": dict.fromkeys(LIVE_TABLE_SITUATIONS, SAME),
     "unarchive": dict.fromkeys(LIVE_TABLE_SITUATIONS, SAME),
+    # A credit note of 10.00 (lifecycle_states.CREDIT_LINE): off the amount due, or kept as credit.
+    "credit": {
+        "draft": "invoice_not_creditable",
+        "issued": SAME,
+        "partially_paid": SAME,
+        "paid": SAME,
+        "cancelled_from_issued": "invoice_not_creditable",
+        "cancelled_from_partially_paid": "invoice_not_creditable",
+        "void": "invoice_not_creditable",
+    },
+    # Customer credit applied as PAYMENT_AMOUNT would be paid.
+    "apply_credit": {
+        "draft": "invoice_not_payable",
+        "issued": "partially_paid",
+        "partially_paid": "paid",
+        "paid": "invoice_not_payable",
+        "cancelled_from_issued": "invoice_not_payable",
+        "cancelled_from_partially_paid": "invoice_not_payable",
+        "void": "invoice_not_payable",
+    },
 }
 for _row in TABLE.values():
     _row["deleted"] = NOT_FOUND
@@ -184,7 +213,9 @@ def test_the_table_names_every_action_and_every_situation() -> None:
 # -- running one action --------------------------------------------------------------------------
 
 
-async def run_service(engine: AsyncEngine, tenant_id: int, action: str, invoice_id: int, amount: str) -> InvoiceView:
+async def run_service(
+    engine: AsyncEngine, tenant_id: int, action: str, invoice_id: int, amount: str, credit_note_id: int
+) -> InvoiceView:
     """One action through its service function, in its own write transaction."""
     async with transaction(engine, write=True) as connection:
         context = TenantContext(connection, tenant_id, actor="test")
@@ -210,22 +241,30 @@ async def run_service(engine: AsyncEngine, tenant_id: int, action: str, invoice_
                 return await actions.archive_invoice(context, invoice_id)
             case "unarchive":
                 return await actions.unarchive_invoice(context, invoice_id)
+            case "credit":
+                request = CreditNoteCreate(lines=[FreeCreditLine(**CREDIT_LINE)], reason="Goodwill", issue=True)
+                credited = await credit_service.create_credit_note(context, invoice_id, request)
+                assert credited.invoice is not None
+                return credited.invoice
+            case "apply_credit":
+                allocation = AllocationCreate(credit_note_id=credit_note_id, amount=Decimal(amount))
+                return (await credit_service.allocate_credit(context, invoice_id, allocation)).invoice
     raise ValueError(f"unknown action {action!r}")
 
 
 async def run(
-    via: str, engine: AsyncEngine, tenant: Tenant, action: str, invoice_id: int, amount: str
+    via: str, engine: AsyncEngine, tenant: Tenant, action: str, invoice_id: int, amount: str, credit_note_id: int
 ) -> tuple[str, Any]:
     """("ok", (status, version) as answered) or ("refused", (http status, code, invoice_status))."""
     if via == "service":
         try:
-            view = await run_service(engine, tenant.id, action, invoice_id, amount)
+            view = await run_service(engine, tenant.id, action, invoice_id, amount, credit_note_id)
         except LifecycleRefused as refused:
             return "refused", (409, refused.error_code, refused.current_status.value)
         except InvoiceNotFound as missing:
             return "refused", (404, missing.error_code, None)
         return "ok", (view.invoice["status"], view.invoice["version"])
-    response = await act(tenant, action, invoice_id, amount=amount)
+    response = await act(tenant, action, invoice_id, amount=amount, credit_note_id=credit_note_id)
     if response.status_code in (404, 409):
         assert response.headers["content-type"] == "application/problem+json", response.text
         body = response.json()
@@ -237,6 +276,14 @@ async def run(
 # -- the table -----------------------------------------------------------------------------------
 
 
+async def _credit_for(tenant: Tenant, action: str, invoice: dict[str, Any]) -> int:
+    """A credit note with customer credit for `apply_credit` to draw on, made before the cell's
+    snapshot (so its own rows and events are not the cell's change)."""
+    if action != "apply_credit":
+        return NO_CREDIT_NOTE
+    return await spare_credit(tenant, invoice["customer"]["id"])
+
+
 @pytest.mark.parametrize("via", ["service", "http"])
 @pytest.mark.parametrize(("situation", "action", "archived"), CELLS)
 async def test_every_cell_of_the_lifecycle_table_holds_in_the_database(
@@ -245,13 +292,14 @@ async def test_every_cell_of_the_lifecycle_table_holds_in_the_database(
     invoice = await Invoices(tenant).make(situation, archived=archived)
     invoice_id = invoice["id"]
     amount = PAYMENT_AMOUNT.get(situation, "10.00")
+    credit_note_id = await _credit_for(tenant, action, invoice)
     changes_nothing = not allowed(action, situation) or FLAG_ACTIONS.get(action) == archived
     # The whole snapshot where nothing may change; elsewhere the event count is enough (and cheaper).
     before = await rows_of(engine, tenant.id) if changes_nothing else None
     events_before = await stored_events(engine, tenant.id)
     stored_before = await stored_invoice(engine, tenant.id, invoice_id)
 
-    outcome, detail = await run(via, engine, tenant, action, invoice_id, amount)
+    outcome, detail = await run(via, engine, tenant, action, invoice_id, amount, credit_note_id)
 
     if not allowed(action, situation):
         code = TABLE[action][situation]
@@ -311,7 +359,8 @@ async def test_available_actions_agrees_with_the_lifecycle_table_both_ways(
     amount = PAYMENT_AMOUNT.get(situation, "10.00")
     for action in listed:  # each one succeeds, on a fresh invoice in the same situation
         fresh = await invoices_.make(situation)
-        response = await act(tenant, action, fresh["id"], amount=amount)
+        credit_note_id = await _credit_for(tenant, action, fresh)
+        response = await act(tenant, action, fresh["id"], amount=amount, credit_note_id=credit_note_id)
         assert invoice_of(action, response)["status"] == status_after(action, situation), action
 
     before = await rows_of(engine, tenant.id)

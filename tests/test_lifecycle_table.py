@@ -21,11 +21,22 @@ from invoicing.invoices.lifecycle import (
     next_status,
     refusal,
 )
-from tests.spec_lifecycle import ACTIONS, REFUSAL_CODES, SAME, STATES
+from tests.spec_lifecycle import ACTIONS, INTERNAL_ACTIONS, REFUSAL_CODES, SAME, STATES
 
 
 def _after_payment(facts: InvoiceFacts) -> str:
-    return "paid" if facts.amount_paid >= facts.amount_payable else "partially_paid"
+    credited_against_due = facts.amount_credited - facts.amount_refunded - facts.amount_kept_as_credit
+    settled = facts.amount_paid + credited_against_due + facts.amount_credit_applied
+    return "paid" if settled >= facts.amount_payable else "partially_paid"
+
+
+def _settled(facts: InvoiceFacts) -> str:
+    """Paid once nothing is due, by any mix of payments, credit notes and applied credit."""
+    credited_against_due = facts.amount_credited - facts.amount_refunded - facts.amount_kept_as_credit
+    due = facts.amount_payable - facts.amount_paid - credited_against_due - facts.amount_credit_applied
+    if due <= 0:
+        return "paid"
+    return "partially_paid" if facts.amount_paid > 0 or facts.amount_credit_applied > 0 else "issued"
 
 
 def _before_cancel(facts: InvoiceFacts) -> str:
@@ -104,6 +115,39 @@ TABLE: dict[str, dict[str, Outcome]] = {
     },
     "archive": dict.fromkeys(STATES, SAME),
     "unarchive": dict.fromkeys(STATES, SAME),
+    # Issue 12: credit notes against issued, partly paid and paid invoices.
+    "credit": {
+        "draft": "invoice_not_creditable",
+        "issued": _settled,
+        "partially_paid": _settled,
+        "paid": _settled,
+        "cancelled": "invoice_not_creditable",
+        "void": "invoice_not_creditable",
+    },
+    "refund": {
+        "draft": "invoice_not_creditable",
+        "issued": SAME,
+        "partially_paid": SAME,
+        "paid": SAME,
+        "cancelled": "invoice_not_creditable",
+        "void": "invoice_not_creditable",
+    },
+    "void_credit_note": {
+        "draft": "invoice_not_creditable",
+        "issued": _settled,
+        "partially_paid": _settled,
+        "paid": _settled,
+        "cancelled": "invoice_not_creditable",
+        "void": "invoice_not_creditable",
+    },
+    "apply_credit": {
+        "draft": "invoice_not_payable",
+        "issued": _settled,
+        "partially_paid": _settled,
+        "paid": "invoice_not_payable",
+        "cancelled": "invoice_not_payable",
+        "void": "invoice_not_payable",
+    },
 }
 
 
@@ -111,17 +155,39 @@ D = Decimal
 # Every realistic set of facts per state: what was paid, and for a cancelled invoice where it came from.
 FACTS: dict[str, list[InvoiceFacts]] = {
     "draft": [InvoiceFacts(Status.DRAFT, D("100.00"), D("0.00"))],
-    "issued": [InvoiceFacts(Status.ISSUED, D("100.00"), D("0.00")), InvoiceFacts(Status.ISSUED, D("0"), D("0"))],
-    "partially_paid": [InvoiceFacts(Status.PARTIALLY_PAID, D("100.00"), D("40.00"))],
-    "paid": [InvoiceFacts(Status.PAID, D("100.00"), D("100.00"))],
+    "issued": [
+        InvoiceFacts(Status.ISSUED, D("100.00"), D("0.00")),
+        InvoiceFacts(Status.ISSUED, D("0"), D("0")),
+        InvoiceFacts(Status.ISSUED, D("100.00"), D("0.00"), amount_credited=D("30.00")),
+    ],
+    "partially_paid": [
+        InvoiceFacts(Status.PARTIALLY_PAID, D("100.00"), D("40.00")),
+        InvoiceFacts(Status.PARTIALLY_PAID, D("100.00"), D("0.00"), amount_credit_applied=D("40.00")),
+    ],
+    "paid": [
+        InvoiceFacts(Status.PAID, D("100.00"), D("100.00")),
+        # Paid, then credited in full: 40.00 refunded, 60.00 kept as customer credit.
+        InvoiceFacts(
+            Status.PAID,
+            D("100.00"),
+            D("100.00"),
+            amount_credited=D("100.00"),
+            amount_refunded=D("40.00"),
+            amount_kept_as_credit=D("60.00"),
+        ),
+        # Settled by credit notes alone.
+        InvoiceFacts(Status.PAID, D("100.00"), D("0.00"), amount_credited=D("100.00")),
+    ],
     "cancelled": [
         InvoiceFacts(Status.CANCELLED, D("100.00"), D("0.00"), cancelled_from=Status.ISSUED),
         InvoiceFacts(Status.CANCELLED, D("100.00"), D("40.00"), cancelled_from=Status.PARTIALLY_PAID),
     ],
     "void": [InvoiceFacts(Status.VOID, D("100.00"), D("0.00"))],
 }
-# Void is refused once any payment is recorded, even from a state that otherwise allows it.
+# Void is refused once any payment is recorded (or customer credit applied), even from a state
+# that otherwise allows it; cancel and void are refused while live credit notes correct it.
 PAYMENT_REFUSALS = {("void", "issued"), ("void", "cancelled")}
+CREDIT_NOTE_REFUSALS = {("cancel", "issued"), ("cancel", "partially_paid"), ("void", "issued"), ("void", "cancelled")}
 
 CELLS = [
     pytest.param(action, state, facts, id=f"{action}-{state}-{index}")
@@ -132,8 +198,16 @@ CELLS = [
 
 def expected(action: str, state: str, facts: InvoiceFacts) -> tuple[bool, str]:
     """(allowed, next state or refusal code) for one cell."""
-    if (action, state) in PAYMENT_REFUSALS and facts.amount_paid > 0:
+    if (action, state) in PAYMENT_REFUSALS and (facts.amount_paid > 0 or facts.amount_credit_applied > 0):
         return False, "invoice_has_payments"
+    if (action, state) in CREDIT_NOTE_REFUSALS and facts.amount_credited > 0:
+        return False, "invoice_has_credit_notes"
+    if (
+        action == "credit"
+        and state in ("issued", "partially_paid", "paid")
+        and facts.amount_credited >= facts.amount_payable
+    ):
+        return False, "invoice_fully_credited"
     outcome = TABLE[action][state]
     if callable(outcome):
         return True, outcome(facts)
@@ -183,16 +257,33 @@ def test_a_deleted_invoice_offers_no_action() -> None:
 
 @pytest.mark.parametrize(("state", "facts"), [(state, facts) for state in STATES for facts in FACTS[state]])
 def test_available_actions_lists_exactly_the_allowed_actions(state: str, facts: InvoiceFacts) -> None:
-    allowed = [action for action in ACTIONS if expected(action, state, facts)[0]]
+    allowed = [action for action in ACTIONS if action not in INTERNAL_ACTIONS and expected(action, state, facts)[0]]
     assert available_actions(facts) == allowed  # both directions, in the module's fixed order
 
 
 def test_available_actions_per_state_spelled_out() -> None:
     everywhere = ["archive", "unarchive"]
     assert available_actions(FACTS["draft"][0]) == ["update", "issue", "send", "delete", *everywhere]
-    assert available_actions(FACTS["issued"][0]) == ["send", "record_payment", "cancel", "void", *everywhere]
-    assert available_actions(FACTS["partially_paid"][0]) == ["send", "record_payment", "cancel", *everywhere]
-    assert available_actions(FACTS["paid"][0]) == ["send", *everywhere]
+    assert available_actions(FACTS["issued"][0]) == [
+        "send",
+        "record_payment",
+        "cancel",
+        "void",
+        *everywhere,
+        "credit",
+        "apply_credit",
+    ]
+    assert available_actions(FACTS["issued"][2]) == ["send", "record_payment", *everywhere, "credit", "apply_credit"]
+    assert available_actions(FACTS["partially_paid"][0]) == [
+        "send",
+        "record_payment",
+        "cancel",
+        *everywhere,
+        "credit",
+        "apply_credit",
+    ]
+    assert available_actions(FACTS["paid"][0]) == ["send", *everywhere, "credit"]
+    assert available_actions(FACTS["paid"][1]) == ["send", *everywhere]
     assert available_actions(FACTS["cancelled"][0]) == ["revert_cancel", "void", *everywhere]
     assert available_actions(FACTS["cancelled"][1]) == ["revert_cancel", *everywhere]
     assert available_actions(FACTS["void"][0]) == everywhere

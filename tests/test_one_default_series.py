@@ -23,7 +23,8 @@ NAMES = [f"S0{n}" for n in range(10)]
 async def _defaults(tenant: Tenant) -> list[str]:
     response = await tenant.get("/series")
     assert response.status_code == 200, response.text
-    return [item["name"] for item in response.json()["data"] if item["is_default"]]
+    # Invoice series: credit-note series have their own default (migration 0011).
+    return [item["name"] for item in response.json()["data"] if item["is_default"] and item["kind"] == "invoice"]
 
 
 async def test_ten_simultaneous_new_defaults_all_succeed_and_leave_exactly_one_default(tenant: Tenant) -> None:
@@ -40,7 +41,7 @@ async def test_ten_simultaneous_new_defaults_all_succeed_and_leave_exactly_one_d
 
 async def test_a_new_default_series_takes_the_role_and_the_old_one_says_when_it_lost_it(tenant: Tenant) -> None:
     before = {item["name"]: item for item in (await tenant.get("/series")).json()["data"]}
-    (old_name,) = [name for name, item in before.items() if item["is_default"]]
+    (old_name,) = [name for name, item in before.items() if item["is_default"] and item["kind"] == "invoice"]
 
     created = await tenant.post("/series", json={"name": "NEW", "is_default": True})
     assert created.status_code == 201, created.text
@@ -123,6 +124,7 @@ async def test_migration_0006_keeps_the_lowest_id_default_and_clears_the_others(
                 .where(series.c.tenant_id == tenant["id"])
                 .order_by(series.c.id)
             )
-            assert [tuple(row) for row in rows] == [("INV", True), ("AAA", False), ("BBB", False)]
+            # 0011 then gives the tenant its default credit-note series, beside the invoices' one.
+            assert [tuple(row) for row in rows] == [("INV", True), ("AAA", False), ("BBB", False), ("CRN", True)]
     finally:
         await engine.dispose()

@@ -72,6 +72,19 @@ STATE_DEPENDENT_CODES = {
     "invalid_logo",
     # An issued invoice's CII or UBL when the stored profile or customer lacks what EN 16931 needs.
     "einvoice_incomplete",
+    # Credit notes: what is left to credit of the stored invoice and its lines, what was paid,
+    # the credit a stored note keeps, and whose and in which currency it is.
+    "unknown_invoice_line",
+    "credit_note_empty",
+    "credit_exceeds_invoice",
+    "credit_exceeds_line",
+    "refund_exceeds_credit",
+    "refund_exceeds_paid",
+    "credit_not_available",
+    "credit_customer_mismatch",
+    "credit_currency_mismatch",
+    "allocation_exceeds_credit",
+    "allocation_exceeds_due",
 }
 
 
@@ -222,14 +235,32 @@ def state_dependent_refusal(failure: Any, case: Any, response: Any) -> bool:
     if code == "invalid_amount" and isinstance(case.body, dict):
         # A positive amount with more decimals than the *invoice's* currency has; the schema
         # cannot know the currency. (An amount <= 0 is the schema's to refuse: it stays a failure.)
-        try:
-            return Decimal(str(case.body.get("amount"))) > 0
-        except InvalidOperation:
-            return False
+        # Credit notes name theirs as `refund.amount` or `lines[i].amount`.
+        return bool(errors) and all(_positive(_amount_named(case.body, field)) for field in errors)
     if code == "validation_failed" and set(errors) == {"due_date"}:
         # due_date before issue_date: two fields of the body, or the body and the stored draft.
         return all("before issue_date" in message for message in errors["due_date"])
     return False
+
+
+def _amount_named(body: dict[str, Any], field: str) -> Any:
+    """The body's value at an error's field name: `amount`, `refund.amount`, `lines[2].amount`."""
+    value: Any = body
+    for part in re.split(r"\.|\[(\d+)\]\.?", field):
+        if not part:
+            continue
+        if part.isdigit():
+            value = value[int(part)] if isinstance(value, list) and int(part) < len(value) else None
+        else:
+            value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _positive(value: Any) -> bool:
+    try:
+        return Decimal(str(value)) > 0
+    except InvalidOperation:
+        return False
 
 
 def load_schema(app: Any, seed: Seed, max_examples: int) -> Any:

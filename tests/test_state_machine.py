@@ -128,12 +128,16 @@ class ModelInvoice:
     def available_actions(self) -> list[str]:
         allowed = {
             "draft": {"update", "issue", "send", "delete"},
-            "issued": {"send", "record_payment", "cancel", "void"},
-            "partially_paid": {"send", "record_payment", "cancel"},
+            # Credit notes and applied credit are modelled by tests/credit_notes/; this machine
+            # never takes them, so only an invoice of 0.00 counts as credited in full here.
+            "issued": {"send", "record_payment", "cancel", "void", "apply_credit"},
+            "partially_paid": {"send", "record_payment", "cancel", "apply_credit"},
             "paid": {"send"},
             "cancelled": {"revert_cancel", "void"} if self.paid == 0 else {"revert_cancel"},
             "void": set(),
         }[self.status] | {"archive", "unarchive"}
+        if self.status in ("issued", "partially_paid", "paid") and self.payable > 0:
+            allowed.add("credit")
         return [action for action in ACTIONS if action in allowed]
 
 

@@ -206,6 +206,11 @@ async def test_every_id_and_integer_of_the_primary_api_takes_plain_digits_only(
     invoice_id = str(invoice["id"])
     created = await tenant.post("/clients", json={"name": "Probe"})
     assert created.status_code == 201, created.text
+    line = {"name": "Goodwill", "quantity": "1", "unit_price": "1.00", "vat_rate_percent": "0"}
+    credited = await tenant.post(
+        f"/invoices/{invoice_id}/credit-notes", json={"lines": [line], "reason": "Probe", "issue": True}
+    )
+    assert credited.status_code == 201, credited.text
     dialect = Dialect(
         prefix="",
         headers=tenant.headers,
@@ -214,6 +219,7 @@ async def test_every_id_and_integer_of_the_primary_api_takes_plain_digits_only(
             "id": invoice_id,
             "customer_id": str(customer["id"]),
             "api_client_id": str(created.json()["data"]["id"]),
+            "credit_note_id": str(credited.json()["data"]["credit_note"]["id"]),
             "limit": "1",
             "cursor": str(invoice["id"] + 1),  # the page after it starts with the invoice
         },

@@ -19,6 +19,7 @@ from invoicing.core.problems import install_problem_handlers, problem
 from invoicing.core.rate_limit import RateLimitMiddleware
 from invoicing.core.request_context import RequestContextMiddleware
 from invoicing.core.responses import ProblemResponse
+from invoicing.credit_notes.endpoints import router as credit_notes_router
 from invoicing.currencies.catalog import all_currencies
 from invoicing.currencies.endpoints import router as currencies_router
 from invoicing.customers.endpoints import router as customers_router
@@ -52,6 +53,7 @@ PRIMARY_API_ROUTERS = (
     invoice_actions_router,
     documents_router,
     payments_router,
+    credit_notes_router,
     clients_router,
     tenant_router,
 )

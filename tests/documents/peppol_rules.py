@@ -1,6 +1,9 @@
 # ruff: noqa: N802 - each function is named after the official rule id it states
 """Peppol BIS Billing 3.0 rules, stated from its specification as XPath checks (no package ships them).
 
+A credit note's lines are `cac:CreditNoteLine` with `cbc:CreditedQuantity`: the line rules
+read both (LINES, QUANTITY), as Peppol states each rule for both documents.
+
 Each `rule_<id>` takes a parsed UBL Invoice and returns the list of violations (empty when the
 document satisfies the rule). Ids are OpenPeppol's (PEPPOL-EN16931-Rnnn, PEPPOL-COMMON-Rnnn).
 """
@@ -42,6 +45,10 @@ AMOUNT_TAGS = words(
     "PayableAmount"
 )
 SLACK = Decimal("0.02")
+LINES = "(cac:InvoiceLine | cac:CreditNoteLine)"
+QUANTITY = "(cbc:InvoicedQuantity | cbc:CreditedQuantity)"
+# The credit note type codes profile 01 accepts (PEPPOL-EN16931-P0101).
+CREDIT_NOTE_TYPES = frozenset(words("81 83 261 262 296 308 381 396 420 458 532"))
 
 Rule = Callable[[etree._Element], list[str]]
 
@@ -109,7 +116,9 @@ def rule_PEPPOL_EN16931_R020(root: etree._Element) -> list[str]:
 
 
 def _allowances(root: etree._Element) -> list[etree._Element]:
-    return _all(root, "cac:AllowanceCharge | cac:InvoiceLine/cac:AllowanceCharge")
+    return _all(
+        root, "cac:AllowanceCharge | cac:InvoiceLine/cac:AllowanceCharge | cac:CreditNoteLine/cac:AllowanceCharge"
+    )
 
 
 def rule_PEPPOL_EN16931_R040(root: etree._Element) -> list[str]:
@@ -146,7 +155,7 @@ def rule_PEPPOL_EN16931_R043(root: etree._Element) -> list[str]:
     """ChargeIndicator is exactly true or false."""
     return [
         "ChargeIndicator"
-        for a in _allowances(root) + _all(root, "cac:InvoiceLine/cac:Price/cac:AllowanceCharge")
+        for a in _allowances(root) + _all(root, f"{LINES}/cac:Price/cac:AllowanceCharge")
         if _text(a, "cbc:ChargeIndicator") not in ("true", "false")
     ]
 
@@ -155,7 +164,7 @@ def rule_PEPPOL_EN16931_R044(root: etree._Element) -> list[str]:
     """A price-level allowance charge is an allowance (no charges on price level)."""
     return [
         "price charge"
-        for a in _all(root, "cac:InvoiceLine/cac:Price/cac:AllowanceCharge")
+        for a in _all(root, f"{LINES}/cac:Price/cac:AllowanceCharge")
         if _text(a, "cbc:ChargeIndicator") != "false"
     ]
 
@@ -163,7 +172,7 @@ def rule_PEPPOL_EN16931_R044(root: etree._Element) -> list[str]:
 def rule_PEPPOL_EN16931_R046(root: etree._Element) -> list[str]:
     """The net price equals the gross price minus the price allowance when a gross price is given."""
     bad = []
-    for price in _all(root, "cac:InvoiceLine/cac:Price[cac:AllowanceCharge/cbc:BaseAmount]"):
+    for price in _all(root, f"{LINES}/cac:Price[cac:AllowanceCharge/cbc:BaseAmount]"):
         allowance = price.find("cac:AllowanceCharge", NS)
         assert allowance is not None
         gross = _decimal(allowance.find("cbc:BaseAmount", NS)) - _decimal(allowance.find("cbc:Amount", NS))
@@ -220,7 +229,7 @@ def rule_PEPPOL_EN16931_R080(root: etree._Element) -> list[str]:
 def rule_PEPPOL_EN16931_R101(root: etree._Element) -> list[str]:
     """A line's document reference is an invoiced object (type 130), at most one per line (R100)."""
     bad = []
-    for line in _all(root, "cac:InvoiceLine"):
+    for line in _all(root, LINES):
         references = _all(line, "cac:DocumentReference")
         if len(references) > 1 or any(_text(r, "cbc:DocumentTypeCode") != "130" for r in references):
             bad.append(_text(line, "cbc:ID"))
@@ -231,7 +240,7 @@ def _within_invoice_period(root: etree._Element, which: str) -> list[str]:
     bound = _text(root, f"cac:InvoicePeriod/cbc:{which}")
     if not bound:
         return []
-    dates = [_text(e, ".") for e in _all(root, f"cac:InvoiceLine/cac:InvoicePeriod/cbc:{which}")]
+    dates = [_text(e, ".") for e in _all(root, f"{LINES}/cac:InvoicePeriod/cbc:{which}")]
     return [d for d in dates if (d < bound if which == "StartDate" else d > bound)]
 
 
@@ -248,8 +257,9 @@ def rule_PEPPOL_EN16931_R111(root: etree._Element) -> list[str]:
 def rule_PEPPOL_EN16931_R120(root: etree._Element) -> list[str]:
     """Line net = quantity x (price / base quantity) + charges - allowances, within 0.02."""
     bad = []
-    for line in _all(root, "cac:InvoiceLine"):
-        quantity = _decimal(line.find("cbc:InvoicedQuantity", NS), Decimal(1))
+    for line in _all(root, LINES):
+        found = line.xpath(QUANTITY, namespaces=NS)
+        quantity = _decimal(found[0] if found else None, Decimal(1))
         price = _decimal(line.find("cac:Price/cbc:PriceAmount", NS))
         base = _decimal(line.find("cac:Price/cbc:BaseQuantity", NS), Decimal(1)) or Decimal(1)
         allowances = sum(
@@ -266,17 +276,15 @@ def rule_PEPPOL_EN16931_R120(root: etree._Element) -> list[str]:
 
 def rule_PEPPOL_EN16931_R121(root: etree._Element) -> list[str]:
     """A price base quantity is above zero."""
-    return ["base quantity" for e in _all(root, "cac:InvoiceLine/cac:Price/cbc:BaseQuantity") if _decimal(e) <= 0]
+    return ["base quantity" for e in _all(root, f"{LINES}/cac:Price/cbc:BaseQuantity") if _decimal(e) <= 0]
 
 
 def rule_PEPPOL_EN16931_R130(root: etree._Element) -> list[str]:
     """A price base quantity's unit is the invoiced quantity's."""
     return [
         _text(line, "cbc:ID")
-        for line in _all(root, "cac:InvoiceLine[cac:Price/cbc:BaseQuantity/@unitCode]")
-        if line.xpath(
-            "string(cac:Price/cbc:BaseQuantity/@unitCode) != string(cbc:InvoicedQuantity/@unitCode)", namespaces=NS
-        )
+        for line in _all(root, f"{LINES}[cac:Price/cbc:BaseQuantity/@unitCode]")
+        if line.xpath(f"string(cac:Price/cbc:BaseQuantity/@unitCode) != string({QUANTITY}/@unitCode)", namespaces=NS)
     ]
 
 
@@ -344,8 +352,17 @@ def rule_PEPPOL_EN16931_CL008(root: etree._Element) -> list[str]:
 
 
 def rule_PEPPOL_EN16931_P0100(root: etree._Element) -> list[str]:
-    """Profile 01's invoice type codes."""
+    """Profile 01's invoice type codes (an invoice's)."""
+    if root.tag.endswith("}CreditNote"):
+        return []
     return [] if _text(root, "cbc:InvoiceTypeCode") in INVOICE_TYPES else ["type code"]
+
+
+def rule_PEPPOL_EN16931_P0101(root: etree._Element) -> list[str]:
+    """Profile 01's credit note type codes (a credit note's)."""
+    if not root.tag.endswith("}CreditNote"):
+        return []
+    return [] if _text(root, "cbc:CreditNoteTypeCode") in CREDIT_NOTE_TYPES else ["type code"]
 
 
 def rule_PEPPOL_EN16931_F001(root: etree._Element) -> list[str]:

@@ -83,6 +83,17 @@ def test_text_with_typst_markup_characters_prints_literally() -> None:
     assert "#set page(width: 1cm) = Heading" in content
 
 
+def test_control_characters_no_font_can_show_are_left_out_of_the_pdf() -> None:
+    # Names may hold C0 controls (only NUL is refused); PDF/A cannot show them, so they are dropped.
+    document = make_document(
+        buyer=Party(legal_name="Shift\x0fIn GmbH", postal_address=BUYER.postal_address, tax_number="FR40303265045"),
+        lines=(("Widget\x1b\x7f\x85 kit", D("1"), D("10.00"), D("19"), D("0"), TaxCategory.STANDARD),),
+    )
+    content = pdf_text(render_pdf(document))
+    assert "ShiftIn GmbH" in content
+    assert "Widget kit" in content
+
+
 def test_sixty_lines_run_over_several_pages_with_every_line_on_them() -> None:
     lines = tuple(
         (f"Item number {i:02d}", D("1"), D("10.00"), D("19"), D("0"), TaxCategory.STANDARD) for i in range(60)

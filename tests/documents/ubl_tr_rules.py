@@ -90,6 +90,21 @@ def rule_InvoiceTypeCodeCheck(root: etree._Element) -> list[str]:
     return bad
 
 
+def rule_IadeBillingReferenceCheck(root: etree._Element) -> list[str]:
+    """A return (IADE) cites the invoice it returns: BillingReference/InvoiceDocumentReference with
+    the returned invoice's 16-character ID and its IssueDate."""
+    if _text(root, "cbc:InvoiceTypeCode") != "IADE":
+        return []
+    cited = _all(root, "cac:BillingReference/cac:InvoiceDocumentReference")
+    if not cited:
+        return ["no BillingReference"]
+    return [
+        f"cited {_text(reference, 'cbc:ID')!r} {_text(reference, 'cbc:IssueDate')!r}"
+        for reference in cited
+        if not INVOICE_ID.match(_text(reference, "cbc:ID")) or not _text(reference, "cbc:IssueDate")
+    ]
+
+
 def rule_SignatureCountCheck(root: etree._Element) -> list[str]:
     return [] if len(_all(root, "cac:Signature")) <= 1 else ["more than one cac:Signature"]
 

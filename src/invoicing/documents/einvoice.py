@@ -102,7 +102,7 @@ def missing_for_einvoice(document: InvoiceDocument) -> list[str]:
     missing += _beyond_rounding_tolerance(document)
     if is_peppol(document) and not is_turkish(document):
         missing += _beyond_peppol_line_slack(document)
-    if document.totals.due > 0 and document.due_date is None and document.payment_terms_days is None:
+    if document.totals.due > 0 and document.due_date is None and document.payment_terms_text is None:
         missing.append("due_date")  # BR-CO-25
     return list(dict.fromkeys(missing))
 

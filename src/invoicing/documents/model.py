@@ -40,6 +40,31 @@ NEEDS_EXEMPTION_REASON = frozenset(
 )
 
 
+class DocumentKind(StrEnum):
+    """What the document is: an invoice (UNCL 1001 380) or a credit note correcting one (381)."""
+
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"
+
+
+@dataclass(frozen=True, slots=True)
+class BillingReference:
+    """The invoice a credit note corrects (BG-3: BT-25 its number, BT-26 its issue date)."""
+
+    number: str
+    issue_date: date
+
+
+@dataclass(frozen=True, slots=True)
+class CreditSplit:
+    """Where a credit note's total went, as frozen at its issue: off the invoice's amount due,
+    refunded, kept as customer credit (the three add up to the note's total)."""
+
+    reducing_due: Decimal
+    refunded: Decimal
+    kept_as_credit: Decimal
+
+
 @dataclass(frozen=True, slots=True)
 class PostalAddress:
     line1: str | None = None
@@ -94,7 +119,9 @@ class DocumentLine:
     unit_code: str  # UN/ECE Rec 20; C62 ("one") unless the line says otherwise
     unit_price: Decimal  # net price per unit before the line's discount (BT-146)
     discount_percent: Decimal
-    amount_discount: Decimal  # the line allowance (BT-136)
+    # The line allowance (BT-136). Negative only on a credit-note line that closes an invoice line
+    # credited in parts (its net is what was left): formats show it as a line charge (BT-141).
+    amount_discount: Decimal
     amount_net: Decimal  # BT-131 = quantity x unit_price - amount_discount, rounded (invoices.money)
     tax_category: TaxCategory
     vat_rate_percent: Decimal
@@ -158,6 +185,21 @@ class InvoiceDocument:
     buyer_reference: str | None = None  # BT-10, the buyer's own reference (Peppol needs it or an order id)
     issue_time: time | None = None  # UBL-TR's IssueTime, in the tenant's zone
     paper_size: str = "A4"  # the seller's profile: "A4" or "Letter" (the PDF's page size)
+    kind: DocumentKind = DocumentKind.INVOICE
+    billing_reference: BillingReference | None = None  # a credit note's corrected invoice
+    payment_terms: str | None = None  # BT-20 as text, when not "Net N days" (a credit note's settlement)
+    credit_split: CreditSplit | None = None  # an issued credit note's split
+
+    @property
+    def payment_terms_text(self) -> str | None:
+        """BT-20: the stated terms, else "Net N days" of the seller's profile, else None."""
+        if self.payment_terms:
+            return self.payment_terms
+        return f"Net {self.payment_terms_days} days" if self.payment_terms_days is not None else None
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.kind is DocumentKind.CREDIT_NOTE
 
     @property
     def is_draft(self) -> bool:

@@ -15,10 +15,10 @@ from invoicing.core.context import TenantContext
 from invoicing.core.errors import Unprocessable
 from invoicing.documents.cii import render_cii
 from invoicing.documents.einvoice import missing_for_einvoice
-from invoicing.documents.errors import InvoiceNotIssued
+from invoicing.documents.errors import CreditNoteNotIssued, InvoiceNotIssued
 from invoicing.documents.model import InvoiceDocument
 from invoicing.documents.pdf import render_pdf
-from invoicing.documents.snapshot import load_document
+from invoicing.documents.snapshot import load_credit_note_document, load_document
 from invoicing.documents.ubl.render import render_ubl
 
 
@@ -49,11 +49,12 @@ def einvoice_of(document: InvoiceDocument, kind: EInvoiceFormat) -> Rendered:
     """Raises InvoiceNotIssued (409) for a draft, Unprocessable `einvoice_incomplete` (422)
     naming every field a valid e-invoice lacks."""
     if document.number is None:
-        raise InvoiceNotIssued(document.status)
+        raise CreditNoteNotIssued(document.status) if document.is_credit_note else InvoiceNotIssued(document.status)
     missing = missing_for_einvoice(document)
     if missing:
+        what = "credit note" if document.is_credit_note else "invoice"
         raise Unprocessable(
-            "The invoice lacks what a valid e-invoice needs: " + ", ".join(missing) + ".",
+            f"The {what} lacks what a valid e-invoice needs: " + ", ".join(missing) + ".",
             code="einvoice_incomplete",
             errors={field: ["Required for a valid e-invoice."] for field in missing},
         )
@@ -64,6 +65,16 @@ def einvoice_of(document: InvoiceDocument, kind: EInvoiceFormat) -> Rendered:
 async def einvoice(context: TenantContext, invoice_id: int, kind: EInvoiceFormat) -> Rendered:
     """The invoice's CII or UBL. Raises InvoiceNotFound, InvoiceNotIssued, Unprocessable."""
     return einvoice_of(await load_document(context, invoice_id), kind)
+
+
+async def credit_note_einvoice(context: TenantContext, credit_note_id: int, kind: EInvoiceFormat) -> Rendered:
+    """The credit note's CII or UBL. Raises CreditNoteNotFound, CreditNoteNotIssued, Unprocessable."""
+    return einvoice_of(await load_credit_note_document(context, credit_note_id), kind)
+
+
+async def credit_note_pdf(context: TenantContext, credit_note_id: int) -> Rendered:
+    """The credit note's PDF, draft or issued. Raises CreditNoteNotFound."""
+    return await render_pdf_off_loop(await load_credit_note_document(context, credit_note_id))
 
 
 def pdf_of(document: InvoiceDocument) -> Rendered:

@@ -16,10 +16,15 @@ import orjson
 
 from invoicing.core.context import TenantContext
 from invoicing.core.repository import Record
+from invoicing.credit_notes.lifecycle import CreditNoteNotFound, CreditNoteStatus
+from invoicing.credit_notes.repository import CreditNoteRepository
 from invoicing.currencies.catalog import find_currency
 from invoicing.documents import links
 from invoicing.documents.model import (
     BankAccount,
+    BillingReference,
+    CreditSplit,
+    DocumentKind,
     DocumentLine,
     DocumentTotals,
     ElectronicAddress,
@@ -71,6 +76,124 @@ async def load_document(context: TenantContext, invoice_id: int) -> InvoiceDocum
     return build_document(
         invoice, lines, seller=seller, buyer=buyer, locale=locale, logo=document_logo, timezone=tenant["timezone"]
     )
+
+
+async def load_credit_note_document(context: TenantContext, credit_note_id: int) -> InvoiceDocument:
+    """A credit note's document. Raises CreditNoteNotFound (missing, deleted, another tenant's).
+
+    Its parties and language are the ones its invoice froze (copied onto the note at issue), so
+    a draft credit note previews exactly what issuing it will show.
+    """
+    repository = CreditNoteRepository(context.connection, context.tenant_id)
+    note = await repository.get(credit_note_id)
+    tenant = await TenantRepository(context.connection).get(context.tenant_id)
+    if note is None or tenant is None:
+        raise CreditNoteNotFound("Credit note not found.")
+    lines = (await repository.lines_for([credit_note_id]))[credit_note_id]
+    invoice = (await load(InvoiceRepository(context.connection, context.tenant_id), note["invoice_id"])).invoice
+    seller = (
+        _json(note["seller"])
+        or _json(invoice["seller"])
+        or {
+            "legal_name": tenant["name"],
+            "tax_number": invoice["sender_tax_number"],
+        }
+    )
+    buyer = _json(note["buyer"]) or _json(invoice["buyer"]) or buyer_snapshot(None, invoice)
+    locale = note["locale"] or invoice["locale"] or DEFAULT_LOCALE
+    found = (
+        await logo(context.connection, tenant_id=context.tenant_id, sha256=seller["logo_sha256"])
+        if seller.get("logo_sha256")
+        else None
+    )
+    document_logo = Logo(media_type=found[0], data=found[1]) if found is not None else None
+    return build_credit_note_document(
+        note, lines, invoice, seller=seller, buyer=buyer, locale=locale, logo=document_logo, timezone=tenant["timezone"]
+    )
+
+
+# GIB issues a return (IADE) only under these profiles (its InvoiceTypeCode rule): a return of
+# an e-fatura of any other profile (TICARIFATURA, IHRACAT, ...) goes out as TEMELFATURA.
+RETURN_PROFILES = frozenset({"TEMELFATURA", "EARSIVFATURA"})
+RETURN_TYPE = "IADE"
+
+
+def build_credit_note_document(
+    note: Record,
+    lines: Sequence[Record],
+    invoice: Record,
+    *,
+    seller: Json,
+    buyer: Json,
+    locale: str,
+    logo: Logo | None,
+    timezone: str = "UTC",
+) -> InvoiceDocument:
+    """Pure: the document of a credit note's rows, citing the invoice it corrects (BG-3)."""
+    currency = find_currency(note["currency"])
+    assert currency is not None, "stored currencies come from the catalogue"
+    document_lines = tuple(_line(line) for line in lines)
+    is_draft = note["status"] == CreditNoteStatus.DRAFT
+    profile = invoice["profile_id"]
+    if profile not in RETURN_PROFILES:
+        profile = "TEMELFATURA" if invoice["document_class"] == "e_invoice" else "EARSIVFATURA"
+    total = note["amount_total"]
+    return InvoiceDocument(
+        invoice_id=note["id"],
+        public_id=note["public_id"],
+        uuid=note["uuid"],
+        status=note["status"],
+        number=None if is_draft else note["document_number"],
+        issue_date=note["issue_date"],
+        due_date=None,
+        currency=currency.code,
+        minor_units=currency.minor_units,
+        locale=locale,
+        document_class=invoice["document_class"],
+        document_type=RETURN_TYPE,
+        profile_id=profile,
+        seller=_party(seller),
+        buyer=_party(buyer),
+        lines=document_lines,
+        tax_subtotals=_subtotals(document_lines, currency.quantum),
+        # What the note credits: nothing of it is "paid"; the whole total is the amount credited.
+        totals=DocumentTotals(
+            line_net_total=note["amount_tax_exclusive"],
+            tax_exclusive=note["amount_tax_exclusive"],
+            tax_total=note["amount_tax_total"],
+            tax_inclusive=total,
+            paid=MONEY_CONTEXT.subtract(total, total),
+            due=total,
+        ),
+        notes=note["reason"],
+        # BT-20 (BR-CO-25 wants terms for an amount due): how the credit is settled.
+        payment_terms=None if is_draft else _settlement_terms(note, currency.quantum),
+        delivery_date=invoice["delivery_date"],  # BT-72: the supply it corrects
+        footer=seller.get("footer"),
+        logo=logo,
+        issue_time=note["issued_at"].astimezone(ZoneInfo(timezone)).time() if note["issued_at"] else None,
+        paper_size=seller.get("paper_size") or "A4",
+        kind=DocumentKind.CREDIT_NOTE,
+        billing_reference=BillingReference(number=note["invoice_number"], issue_date=note["invoice_issue_date"]),
+        credit_split=None
+        if is_draft
+        else CreditSplit(
+            reducing_due=note["amount_reducing_due"],
+            refunded=note["amount_refunded"],
+            kept_as_credit=note["amount_kept_as_credit"],
+        ),
+    )
+
+
+def _settlement_terms(note: Record, quantum: Decimal) -> str:
+    """What a credit note's BT-20 states: how its total was settled, never payable by the buyer."""
+    parts = [
+        (note["amount_reducing_due"], "off the amount due of invoice " + note["invoice_number"]),
+        (note["amount_refunded"], "refunded"),
+        (note["amount_kept_as_credit"], "kept as customer credit"),
+    ]
+    said = ", ".join(f"{amount.quantize(quantum)} {what}" for amount, what in parts if amount > 0)
+    return f"Credit note settled: {said}."
 
 
 def build_document(

@@ -67,6 +67,15 @@ _EN: dict[str, str] = {
     "exemption.G": "Export outside the EU, exempt from VAT",
     "exemption.O": "Not subject to VAT",
     "reverse_charge": "Reverse charge",
+    "credit_note": "Credit note",
+    "credit_note_number": "Credit note number",
+    "corrected_invoice": "Corrects invoice",
+    "total_credited": "Total credited",
+    "credit_reducing_due": "Off the invoice’s amount due",
+    "credit_refunded": "Refunded",
+    "credit_kept": "Kept as customer credit",
+    "credit_draft_notice": "Draft: not a valid credit note, no number assigned",
+    "reason": "Reason",
 }
 
 _DE: dict[str, str] = {
@@ -122,6 +131,15 @@ _DE: dict[str, str] = {
     "exemption.G": "Steuerfreie Ausfuhrlieferung",
     "exemption.O": "Nicht steuerbar",
     "reverse_charge": "Steuerschuldnerschaft des Leistungsempfängers",
+    "credit_note": "Gutschrift",
+    "credit_note_number": "Gutschriftsnummer",
+    "corrected_invoice": "Korrigiert Rechnung",
+    "total_credited": "Gutgeschrieben",
+    "credit_reducing_due": "Mit dem offenen Betrag der Rechnung verrechnet",
+    "credit_refunded": "Erstattet",
+    "credit_kept": "Als Kundenguthaben behalten",
+    "credit_draft_notice": "Entwurf: keine gültige Gutschrift, noch keine Nummer vergeben",
+    "reason": "Grund",
 }
 
 _FR: dict[str, str] = {
@@ -177,6 +195,15 @@ _FR: dict[str, str] = {
     "exemption.G": "Exportation hors UE exonérée de TVA",
     "exemption.O": "Hors champ d’application de la TVA",
     "reverse_charge": "Autoliquidation",
+    "credit_note": "Avoir",
+    "credit_note_number": "Numéro d’avoir",
+    "corrected_invoice": "Rectifie la facture",
+    "total_credited": "Total crédité",
+    "credit_reducing_due": "Déduit du montant dû de la facture",
+    "credit_refunded": "Remboursé",
+    "credit_kept": "Conservé en avoir client",
+    "credit_draft_notice": "Brouillon : avoir non valable, aucun numéro attribué",
+    "reason": "Motif",
 }
 
 _TR: dict[str, str] = {
@@ -232,6 +259,15 @@ _TR: dict[str, str] = {
     "exemption.G": "İhracat, KDV’den istisna",
     "exemption.O": "KDV kapsamı dışında",
     "reverse_charge": "Sorumlu sıfatıyla beyan (ters ibraz)",
+    "credit_note": "İade faturası",
+    "credit_note_number": "İade fatura numarası",
+    "corrected_invoice": "İade edilen fatura",
+    "total_credited": "İade toplamı",
+    "credit_reducing_due": "Fatura bakiyesinden düşülen",
+    "credit_refunded": "Geri ödenen",
+    "credit_kept": "Müşteri alacağı olarak tutulan",
+    "credit_draft_notice": "Taslak: geçerli bir iade faturası değildir, numara verilmemiştir",
+    "reason": "İade nedeni",
 }
 
 TEXTS: Mapping[str, Mapping[str, str]] = MappingProxyType(

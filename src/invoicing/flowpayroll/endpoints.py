@@ -1,9 +1,11 @@
 """Thin: FlowPayroll ids to the services' ids, one service call, FlowPayroll's envelope."""
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import Path, Query, Request
 from pydantic import WithJsonSchema
+from sqlalchemy import RowMapping
 
 from invoicing.core import clock
 from invoicing.core.context import TenantContext
@@ -12,6 +14,7 @@ from invoicing.core.pagination import CURSOR_PATTERN, cut_page, decode_cursor
 from invoicing.core.paging_params import ExpandLines, line_budget
 from invoicing.core.routing import api_router
 from invoicing.core.wire_types import MAX_ID, PlainInteger
+from invoicing.credit_notes.service import allocations_to
 from invoicing.flowpayroll import lookups
 from invoicing.flowpayroll.dependencies import ReadContext, WriteContext
 from invoicing.flowpayroll.representation import envelope, invoice_data, line_item_data, message, owner_of
@@ -41,13 +44,20 @@ PageSize = Annotated[
 READ_ERRORS = error_responses(400, 401, 403, 404, 503)
 
 
+async def received_allocations(context: TenantContext, views: Sequence[InvoiceView]) -> dict[int, list[RowMapping]]:
+    """The credit allocations each invoice received, in one query for a whole page; none is made
+    when no invoice shown received any (amount_credit_applied is their sum, kept on the invoice)."""
+    credited = [int(view.invoice["id"]) for view in views if view.invoice["amount_credit_applied"] > 0]
+    return await allocations_to(context, credited) if credited else {}
+
+
 async def invoice_response(
     context: TenantContext, view: InvoiceView, *, said: dict[str, object]
 ) -> FlowPayrollResponse:
     organisation_id = await lookups.organisation_id(context)
-    return FlowPayrollResponse(
-        envelope(invoice_data(view, organisation_id=organisation_id, now=clock.utc_now()), said=said)
-    )
+    allocations = (await received_allocations(context, [view])).get(int(view.invoice["id"]), [])
+    data = invoice_data(view, organisation_id=organisation_id, allocations=allocations, now=clock.utc_now())
+    return FlowPayrollResponse(envelope(data, said=said))
 
 
 @router.post(
@@ -119,7 +129,13 @@ async def list_client_invoices(
     organisation_id = await lookups.organisation_id(context)
     page = {"paginationToken": meta["next_cursor"], "pageSize": limit, "hasMorePages": meta["has_more"]}
     now = clock.utc_now()
-    data = [invoice_data(view, organisation_id=organisation_id, now=now) for view in shown]
+    allocations = await received_allocations(context, shown)
+    data = [
+        invoice_data(
+            view, organisation_id=organisation_id, allocations=allocations.get(int(view.invoice["id"]), []), now=now
+        )
+        for view in shown
+    ]
     return FlowPayrollResponse(envelope(data, said=message("Invoices retrieved.", "invoices_retrieved"), page=page))
 
 

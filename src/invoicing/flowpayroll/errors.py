@@ -31,6 +31,7 @@ logger = logging.getLogger("invoicing.flowpayroll")
 REASON_TEXTS: Mapping[str, tuple[str, str]] = {
     "invoice_is_draft": ("status", "A draft invoice cannot be voided; delete the draft instead."),
     "invoice_has_payments": ("status", "An invoice with recorded payments cannot be voided."),
+    "invoice_has_credit_notes": ("status", "An invoice with issued credit notes cannot be voided."),
     "invoice_already_void": ("status", "The invoice is already voided."),
     "invoice_changed_concurrently": ("status", "The invoice changed while the request ran; read it again."),
     "invoice_not_found": ("invoiceId", "No invoice with this id exists for this client."),

@@ -2,9 +2,11 @@
 
 Plain dicts; amounts stay `Decimal` (FlowPayrollResponse writes them as exact JSON numbers).
 Every key the seed documents is present. An issued invoice's one attachment is its PDF, behind a
-signed link that expires (documents.downloads). Keys for concepts this service does not have (credit
-notes, line attachments, tags, employees, pay elements, accounting sync) carry their empty value: `[]`
-for lists, `0` for counts, `null` for text and dates, so nothing invented looks like data.
+signed link that expires (documents.downloads). `appliedCredits` are the customer credit the invoice
+received from credit notes (credit allocations), `totalCreditAmount` their sum. Keys for concepts
+this service does not have (line attachments, tags, employees, pay elements, accounting sync) carry
+their empty value: `[]` for lists, `0` for counts, `null` for text and dates, so nothing invented
+looks like data.
 """
 
 from collections.abc import Mapping, Sequence
@@ -163,8 +165,23 @@ def pdf_attachments(invoice: Record, status: Status, *, now: datetime) -> list[d
     ]
 
 
-def invoice_data(view: InvoiceView, *, organisation_id: str, now: datetime) -> dict[str, Any]:
-    """`now` starts the attachments' download links' lifetime."""
+def applied_credit(allocation: Record, quantum: Decimal) -> dict[str, Any]:
+    """One allocation the invoice received: the credit note by its public id (as every FlowPayroll
+    id is one), the amount, and when it was applied (an instant, like `createdDate`)."""
+    return {
+        "creditNoteId": allocation["credit_note_public_id"],
+        "amountApplied": money(allocation["amount"], quantum),
+        "appliedDate": flowpayroll_date_time(allocation["created_at"]),
+        # Additive: the number printed on the credit note, which people quote.
+        "creditNoteNumber": allocation["credit_note_number"],
+    }
+
+
+def invoice_data(
+    view: InvoiceView, *, organisation_id: str, allocations: Sequence[Record], now: datetime
+) -> dict[str, Any]:
+    """`allocations` are those the invoice received, oldest first (credit_notes.service.allocations_to);
+    `now` starts the attachments' download links' lifetime."""
     invoice = view.invoice
     facts = facts_of(invoice)
     currency = find_currency(invoice["currency"])
@@ -172,6 +189,9 @@ def invoice_data(view: InvoiceView, *, organisation_id: str, now: datetime) -> d
     quantum = currency.quantum
     owner = owner_of(view, organisation_id)
     line_count = len(view.summed_lines)
+    applied = [applied_credit(allocation, quantum) for allocation in allocations]
+    with localcontext(prec=MONEY_PRECISION):
+        total_applied = sum((allocation["amount"] for allocation in allocations), Decimal(0))
     return {
         "id": invoice["public_id"],
         "organisationId": organisation_id,
@@ -180,10 +200,10 @@ def invoice_data(view: InvoiceView, *, organisation_id: str, now: datetime) -> d
         "lineAmountTypes": LINE_AMOUNT_TYPES,
         "subTotal": money(invoice["amount_tax_exclusive"], quantum),
         "totalTax": money(invoice["amount_tax_total"], quantum),
-        "totalCreditAmount": money(Decimal(0), quantum),  # no credit notes in this service
+        "totalCreditAmount": money(total_applied, quantum),
         "balanceDue": money(amount_due(facts), quantum),
         "currencyCode": invoice["currency"],
-        "appliedCredits": [],
+        "appliedCredits": applied,
         "groupingKey": None,
         "invoiceFormatTagGroup": None,
         "invoiceFormatTagName": None,
@@ -217,6 +237,12 @@ def invoice_data(view: InvoiceView, *, organisation_id: str, now: datetime) -> d
         "lifecycleStatus": facts.status.value,
         "availableActions": available_actions(facts),
         "amountPaid": money(invoice["amount_paid"], quantum),
+        # The invoice's own credit notes, as the primary API shows them; with these,
+        # balanceDue = amount - amountPaid - (amountCredited - amountRefunded - amountKeptAsCredit)
+        # - totalCreditAmount while the invoice is open (0 once cancelled or void).
+        "amountCredited": money(invoice["amount_credited"], quantum),
+        "amountRefunded": money(invoice["amount_refunded"], quantum),
+        "amountKeptAsCredit": money(invoice["amount_kept_as_credit"], quantum),
         "notes": invoice["notes"],
     }
 

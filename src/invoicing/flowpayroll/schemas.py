@@ -31,9 +31,12 @@ class Tag(Shape):
 
 
 class AppliedCredit(Shape):
-    credit_note_id: str
+    """Customer credit of one credit note applied to this invoice (a credit allocation)."""
+
+    credit_note_id: str = Field(description="The credit note's public_id.")
     amount_applied: Amount
-    applied_date: str
+    applied_date: str = Field(description="When the credit was applied: an instant, in dateTimeFormat.")
+    credit_note_number: str = Field(description="Additive: the credit note's document number.")
 
 
 class Attachment(Shape):
@@ -116,8 +119,10 @@ class Invoice(Shape):
     line_amount_types: str
     sub_total: Amount
     total_tax: Amount
-    total_credit_amount: Amount
-    balance_due: Amount
+    total_credit_amount: Amount = Field(
+        description="The customer credit applied to this invoice: the sum of `appliedCredits` (amount_credit_applied)."
+    )
+    balance_due: Amount = Field(description="amount_due: what is left to pay; 0 once cancelled or void.")
     currency_code: str
     applied_credits: list[AppliedCredit]
     grouping_key: str | None
@@ -151,7 +156,10 @@ class Invoice(Shape):
     status: str = Field(description="Draft, Issued, Paid or Voided.")
     lifecycle_status: str = Field(description="The exact state: draft, issued, partially_paid, paid, cancelled, void.")
     available_actions: list[str]
-    amount_paid: Amount
+    amount_paid: Amount = Field(description="The payments recorded (amount_paid), refunds not deducted.")
+    amount_credited: Amount = Field(description="The totals of the invoice's own live credit notes.")
+    amount_refunded: Amount = Field(description="Of amountCredited, what was refunded to the customer.")
+    amount_kept_as_credit: Amount = Field(description="Of amountCredited, what was kept as customer credit.")
     notes: str | None
 
 

@@ -4,6 +4,7 @@ Paths as the SDK builds them: `/invoices/` with its trailing slash (and without,
 clients), `/invoices/{invoiceId}` and its actions.
 """
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import Path, Query, Request
@@ -15,6 +16,8 @@ from invoicing.core.paging_params import NO_NUL, ExpandLines, line_budget
 from invoicing.core.repository import Record
 from invoicing.core.routing import api_router
 from invoicing.core.wire_types import MAX_ID, FilterDate, PlainInteger
+from invoicing.credit_notes.money import CreditedTotals
+from invoicing.credit_notes.service import credited_totals
 from invoicing.highlevel import lookups
 from invoicing.highlevel.dependencies import ReadContext, WriteContext
 from invoicing.highlevel.mapping import (
@@ -71,8 +74,22 @@ STATUS_FILTER: dict[str, list[str]] = {
 }
 
 
-def answer(view: InvoiceView, location: Record) -> HighLevelResponse:
-    return HighLevelResponse(invoice_object(view, location))
+async def invoice_objects(
+    context: TenantContext, views: Sequence[InvoiceView], location: Record
+) -> list[dict[str, Any]]:
+    """The invoices as HighLevel shows them, their credit notes' totals read in one query for a
+    whole page, and none when no invoice shown has a credit note."""
+    ids = [int(view.invoice["id"]) for view in views if view.invoice["amount_credited"] > 0]
+    credited: dict[int, CreditedTotals] = await credited_totals(context, ids) if ids else {}
+    return [invoice_object(view, location, credited.get(int(view.invoice["id"]))) for view in views]
+
+
+async def shown(context: TenantContext, view: InvoiceView, location: Record) -> dict[str, Any]:
+    return (await invoice_objects(context, [view], location))[0]
+
+
+async def answer(context: TenantContext, view: InvoiceView, location: Record) -> HighLevelResponse:
+    return HighLevelResponse(await shown(context, view, location))
 
 
 async def _save_details(context: TenantContext, invoice_id: int, details: dict[str, Any]) -> InvoiceView:
@@ -100,7 +117,7 @@ async def create_invoice(request: Request, body: CreateInvoice, context: WriteCo
         lines=lines_of(body.items, currency=body.currency, discount=body.discount),
     )
     view = await service.create_draft(context, draft)
-    return answer(await _save_details(context, view.invoice["id"], created_details(body)), location)
+    return await answer(context, await _save_details(context, view.invoice["id"], created_details(body)), location)
 
 
 @router.get("/invoices/", summary="List invoices", response_model=InvoiceList, responses=ERRORS)
@@ -143,7 +160,7 @@ async def list_invoices(
         lines=service.ListedLines.ALL if expand else service.ListedLines.AMOUNTS,
         line_budget=line_budget(request),
     )
-    return HighLevelResponse({"invoices": [invoice_object(view, location) for view in views], "total": total})
+    return HighLevelResponse({"invoices": await invoice_objects(context, views, location), "total": total})
 
 
 @router.get("/invoices/{invoiceId}", summary="Get invoice", response_model=InvoiceOut, responses=ERRORS)
@@ -155,7 +172,7 @@ async def get_invoice(
 ) -> HighLevelResponse:
     location = await lookups.location_of(context, alt_id)
     view = await service.get_invoice(context, await lookups.invoice_id_of(context, invoice_public_id))
-    return answer(view, location)
+    return await answer(context, view, location)
 
 
 @router.put("/invoices/{invoiceId}", summary="Update invoice", response_model=InvoiceOut, responses=ERRORS)
@@ -181,7 +198,8 @@ async def update_invoice(
     # Only the fields set are changed (exclude_unset), so they are passed as constructor arguments.
     view = await service.update_draft(context, invoice_id, service_input(InvoiceUpdate, "invoice", **changes))
     # Merged into the fields as read under the update's lock, so concurrent updates never lose each other's.
-    return answer(await _save_details(context, invoice_id, updated_details(details_of(view.invoice), body)), location)
+    saved = await _save_details(context, invoice_id, updated_details(details_of(view.invoice), body))
+    return await answer(context, saved, location)
 
 
 @router.delete("/invoices/{invoiceId}", summary="Delete invoice", response_model=InvoiceOut, responses=ERRORS)
@@ -193,14 +211,14 @@ async def delete_invoice(
 ) -> HighLevelResponse:
     location = await lookups.location_of(context, alt_id)
     view = await actions.delete_draft(context, await lookups.invoice_id_of(context, invoice_public_id))
-    return answer(view, location)
+    return await answer(context, view, location)
 
 
 @router.post("/invoices/{invoiceId}/void", summary="Void invoice", response_model=InvoiceOut, responses=ERRORS)
 async def void_invoice(invoice_public_id: InvoiceIdPath, body: VoidInvoice, context: WriteContext) -> HighLevelResponse:
     location = await lookups.location_of(context, body.alt_id)
     view = await actions.void_invoice(context, await lookups.invoice_id_of(context, invoice_public_id))
-    return answer(view, location)
+    return await answer(context, view, location)
 
 
 @router.post("/invoices/{invoiceId}/send", summary="Send invoice", response_model=SentInvoice, responses=ERRORS)
@@ -208,7 +226,7 @@ async def send_invoice(invoice_public_id: InvoiceIdPath, body: SendInvoice, cont
     location = await lookups.location_of(context, body.alt_id)
     view = await actions.send_invoice(context, await lookups.invoice_id_of(context, invoice_public_id))
     # Delivery is the client's business (SPEC 3: send stamps sent_at): nothing went by SMS or email.
-    return HighLevelResponse({"invoice": invoice_object(view, location), "smsData": {}, "emailData": {}})
+    return HighLevelResponse({"invoice": await shown(context, view, location), "smsData": {}, "emailData": {}})
 
 
 @router.post(
@@ -237,7 +255,7 @@ async def record_invoice_payment(
             PaymentCreate, "payment", amount=body.amount, method=body.mode, paid_at=paid_at, reference=body.notes
         )
         recorded = await record_payment(context, invoice_id, payment)
-    return HighLevelResponse({"success": True, "invoice": invoice_object(recorded.invoice, location)})
+    return HighLevelResponse({"success": True, "invoice": await shown(context, recorded.invoice, location)})
 
 
 # -- helpers ----------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ REFUSALS: Mapping[str, str] = {
     "invoice_not_draft": "Invoice status need to be draft to delete an invoice",
     "invoice_is_draft": "Can not void draft invoice. You can delete draft invoice!",
     "invoice_has_payments": "Can not void an invoice which has recorded payments",
+    "invoice_has_credit_notes": "Can not void an invoice which has credit notes",
     "invoice_already_void": "Invoice is already void",
     "invoice_not_editable": "Invoice status need to be draft to update an invoice",
     "invoice_not_sendable": "Can not send a void invoice",

@@ -46,7 +46,10 @@ class InvoiceOut(Shape):
     id: str = Field(alias="_id")
     status: Literal["draft", "sent", "partially_paid", "paid", "void"]
     live_mode: bool
-    amount_paid: Amount
+    amount_paid: Amount = Field(
+        description="Paid towards the invoice, net: the payments + amountCreditApplied - amountRefunded "
+        "- amountKeptAsCredit."
+    )
     alt_id: str
     alt_type: Literal["location"]
     name: str
@@ -59,18 +62,24 @@ class InvoiceOut(Shape):
     due_date: str | None
     discount: dict[str, Any]
     invoice_items: list[ItemOut]
-    total: Amount
+    total: Amount = Field(description="The invoice's total less its live credit notes (amountCredited).")
     title: str
     terms_notes: str | None
-    amount_due: Amount
+    amount_due: Amount = Field(description="What is left to pay: total - amountPaid; 0 once void.")
     created_at: str
     updated_at: str
     automatic_taxes_enabled: bool
     automatic_taxes_calculated: bool
     payment_schedule: dict[str, Any]
     reminders_configuration: dict[str, Any]
-    total_summary: TotalSummary
+    total_summary: TotalSummary = Field(
+        description="The lines less the credit notes' lines: subTotal - discount + tax = total."
+    )
     available_actions: list[str]
+    amount_credited: Amount = Field(description="The totals of the invoice's live credit notes.")
+    amount_refunded: Amount = Field(description="Of amountCredited, what was refunded to the customer.")
+    amount_kept_as_credit: Amount = Field(description="Of amountCredited, what was kept as customer credit.")
+    amount_credit_applied: Amount = Field(description="Customer credit from other credit notes applied to it.")
 
 
 class InvoiceList(Shape):

@@ -2,7 +2,12 @@
 
 Every key of the DTOs is present with its JSON type (tests/test_highlevel_shapes.py); amounts
 are Decimals, written as JSON numbers by HighLevelResponse. Additive keys: `documentNumber`,
-`termsNotes`, `availableActions` (SPEC 3).
+`termsNotes`, `availableActions` (SPEC 3), and the credit figures of the primary API.
+
+HighLevel has no credit notes, so its three figures carry them: `total` is the invoice less its
+live credit notes, `amountPaid` what the customer has paid towards it net (payments less what was
+refunded or kept as customer credit, plus credit applied from other notes), `amountDue` the amount
+due; total = amountPaid + amountDue holds while the invoice is open (docs/highlevel.md).
 """
 
 from collections.abc import Mapping, Sequence
@@ -12,10 +17,11 @@ from typing import Any
 
 from invoicing.core.render import day
 from invoicing.core.repository import Record
+from invoicing.credit_notes.money import CreditedTotals
 from invoicing.currencies.catalog import find_currency
 from invoicing.highlevel.mapping import details_of
-from invoicing.invoices.lifecycle import Status, amount_due, available_actions
-from invoicing.invoices.money import ZERO
+from invoicing.invoices.lifecycle import InvoiceFacts, Status, amount_due, available_actions
+from invoicing.invoices.money import MONEY_CONTEXT, ZERO
 from invoicing.invoices.transitions import InvoiceView, facts_of
 
 # SPEC 6. A deleted invoice is shown only in the answer to its delete: it was a draft then.
@@ -35,16 +41,19 @@ def highlevel_time(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def invoice_object(view: InvoiceView, location: Record) -> dict[str, Any]:
+def invoice_object(view: InvoiceView, location: Record, credited: CreditedTotals | None = None) -> dict[str, Any]:
+    """`credited`: what the invoice's live credit notes credit (credit_notes.service.credited_totals);
+    needed only when it has any (amount_credited > 0)."""
     invoice = view.invoice
     details = details_of(invoice)
     facts = facts_of(invoice)
     quantum = _quantum(invoice["currency"])
+    assert credited is not None or not facts.has_credit_notes, "a credited invoice is shown with its credit notes"
     return {
         "_id": invoice["public_id"],
         "status": HIGHLEVEL_STATUS[facts.status],
         "liveMode": bool(details.get("liveMode", False)),
-        "amountPaid": invoice["amount_paid"].quantize(quantum),
+        "amountPaid": net_paid(facts).quantize(quantum),
         "altId": location["public_id"],
         "altType": "location",
         "name": details.get("name") or "Invoice",
@@ -59,7 +68,7 @@ def invoice_object(view: InvoiceView, location: Record) -> dict[str, Any]:
         "dueDate": day(invoice["due_date"]),
         "discount": details.get("discount") or {"type": "percentage", "value": 0},
         "invoiceItems": _items(view.lines, invoice["currency"], details.get("items")),
-        "total": invoice["amount_payable"],
+        "total": MONEY_CONTEXT.subtract(invoice["amount_payable"], invoice["amount_credited"]),
         "title": details.get("title") or "INVOICE",
         "termsNotes": invoice["notes"],
         "amountDue": amount_due(facts).quantize(quantum),
@@ -70,9 +79,24 @@ def invoice_object(view: InvoiceView, location: Record) -> dict[str, Any]:
         # Features this service does not have, present (empty) because the DTOs list them.
         "paymentSchedule": {},
         "remindersConfiguration": {},
-        "totalSummary": _total_summary(view.summed_lines, invoice["amount_tax_total"], quantum),
+        "totalSummary": _total_summary(
+            view.summed_lines, invoice["amount_tax_total"], credited or CreditedTotals(), quantum
+        ),
         "availableActions": available_actions(facts),
+        # Additive: the primary API's credit figures, for a client that must tell them apart.
+        "amountCredited": invoice["amount_credited"].quantize(quantum),
+        "amountRefunded": invoice["amount_refunded"].quantize(quantum),
+        "amountKeptAsCredit": invoice["amount_kept_as_credit"].quantize(quantum),
+        "amountCreditApplied": invoice["amount_credit_applied"].quantize(quantum),
     }
+
+
+def net_paid(facts: InvoiceFacts) -> Decimal:
+    """What the customer has paid towards the invoice, net: payments and customer credit applied
+    from other notes, less what its own credit notes refunded or kept as credit (that money left
+    this invoice). Never negative: a credit goes beyond the amount due only once all was settled."""
+    received = facts.amount_paid + facts.amount_credit_applied
+    return MONEY_CONTEXT.subtract(received, facts.amount_refunded + facts.amount_kept_as_credit)
 
 
 def _quantum(currency_code: str) -> Decimal:
@@ -129,13 +153,15 @@ def _vat(line: Record) -> list[dict[str, Any]]:
     return [{"_id": "vat", "name": "VAT", "rate": rate, "calculation": "exclusive"}]
 
 
-def _total_summary(lines: Sequence[Record], tax_total: Decimal, quantum: Decimal) -> dict[str, Decimal]:
-    # Each line's rounded gross is its net plus its discount (invoices.money), so
-    # subTotal - discount + tax is exactly the invoice's total.
+def _total_summary(
+    lines: Sequence[Record], tax_total: Decimal, credited: CreditedTotals, quantum: Decimal
+) -> dict[str, Decimal]:
+    # Each line's rounded gross is its net plus its discount (invoices.money), and so is each
+    # credit note line's: subTotal - discount + tax is exactly `total`, the invoice less its credits.
     discount = sum((line["amount_discount"] for line in lines), ZERO)
     net = sum((line["amount_net"] for line in lines), ZERO)
     return {
-        "subTotal": (net + discount).quantize(quantum),
-        "discount": discount.quantize(quantum),
-        "tax": tax_total.quantize(quantum),
+        "subTotal": (net + discount - credited.gross).quantize(quantum),
+        "discount": (discount - credited.discount).quantize(quantum),
+        "tax": (tax_total - credited.tax).quantize(quantum),
     }

@@ -4,8 +4,16 @@ from decimal import Decimal
 
 from invoicing.invoices.lifecycle import Action, InvoiceFacts, Status, next_status, refusal
 
-# Flags, not states: allowed everywhere but deleted, and said so under the diagram instead.
-_FLAG_ACTIONS = (Action.ARCHIVE, Action.UNARCHIVE)
+# Flags, not states (allowed everywhere but deleted), and the credit-note actions, whose target
+# depends on how much they settle: said so under the diagram instead.
+_FLAG_ACTIONS = (
+    Action.ARCHIVE,
+    Action.UNARCHIVE,
+    Action.CREDIT,
+    Action.REFUND,
+    Action.VOID_CREDIT_NOTE,
+    Action.APPLY_CREDIT,
+)
 
 
 def _examples(status: Status) -> list[InvoiceFacts]:

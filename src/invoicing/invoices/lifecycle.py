@@ -35,6 +35,12 @@ class Action(StrEnum):
     DELETE = "delete"
     ARCHIVE = "archive"
     UNARCHIVE = "unarchive"
+    # Credit notes (credit_notes/): issuing one against the invoice, the refund it makes, voiding
+    # one, and customer credit of another credit note applied to this invoice.
+    CREDIT = "credit"
+    REFUND = "refund"
+    VOID_CREDIT_NOTE = "void_credit_note"
+    APPLY_CREDIT = "apply_credit"
 
 
 STATUS_LABELS: Mapping[Status, str] = {
@@ -56,14 +62,43 @@ class InvoiceFacts:
     amount_payable: Decimal = Decimal(0)
     amount_paid: Decimal = Decimal(0)
     cancelled_from: Status | None = None
+    # Of the invoice's own live credit notes: their totals, and the parts refunded or kept as
+    # customer credit (the rest reduced the amount due). Customer credit applied to it from others.
+    amount_credited: Decimal = Decimal(0)
+    amount_refunded: Decimal = Decimal(0)
+    amount_kept_as_credit: Decimal = Decimal(0)
+    amount_credit_applied: Decimal = Decimal(0)
 
     @property
     def has_payments(self) -> bool:
-        return self.amount_paid > 0
+        """Payments, or customer credit applied, which settles an invoice like a payment."""
+        return self.amount_paid > 0 or self.amount_credit_applied > 0
+
+    @property
+    def has_credit_notes(self) -> bool:
+        return self.amount_credited > 0
+
+    @property
+    def fully_credited(self) -> bool:
+        return self.amount_credited >= self.amount_payable
+
+    @property
+    def credited_against_due(self) -> Decimal:
+        """What the credit notes took off the amount due: their totals less what went beyond it."""
+        return self.amount_credited - self.amount_refunded - self.amount_kept_as_credit
 
 
 def _paid_state(facts: InvoiceFacts) -> Status:
-    return Status.PAID if facts.amount_paid >= facts.amount_payable else Status.PARTIALLY_PAID
+    """After a payment: paid once nothing is due, else partially paid."""
+    return Status.PAID if _open_amount(facts) <= 0 else Status.PARTIALLY_PAID
+
+
+def _settled_state(facts: InvoiceFacts) -> Status:
+    """Paid once nothing is due (by payments, credit notes or applied credit, in any mix);
+    partially paid while something was paid or applied; issued otherwise."""
+    if _open_amount(facts) <= 0:
+        return Status.PAID
+    return Status.PARTIALLY_PAID if facts.has_payments else Status.ISSUED
 
 
 def _state_before_cancel(facts: InvoiceFacts) -> Status:
@@ -84,10 +119,16 @@ class Transition:
     # Where the action leads: a fixed state, a function of the facts, or None (status unchanged).
     target: Status | Callable[[InvoiceFacts], Status] | None = None
     refused_with_payments: str | None = None
+    refused_with_credit_notes: str | None = None
+    refused_when_fully_credited: str | None = None
+    # Whether `available_actions` lists it: actions that only happen inside another resource's
+    # action (a credit note's refund or void) are in the table, but not called on the invoice.
+    advertised: bool = True
 
 
 _LIVE = frozenset(Status) - {Status.DELETED}
 _PAYABLE = frozenset({Status.ISSUED, Status.PARTIALLY_PAID})
+_CREDITABLE = frozenset({Status.ISSUED, Status.PARTIALLY_PAID, Status.PAID})
 
 LIFECYCLE: Mapping[Action, Transition] = {
     Action.UPDATE: Transition(
@@ -125,6 +166,7 @@ LIFECYCLE: Mapping[Action, Transition] = {
         refusal="invoice_not_cancellable",
         refusal_by_state={Status.CANCELLED: "invoice_already_cancelled"},
         target=Status.CANCELLED,
+        refused_with_credit_notes="invoice_has_credit_notes",
     ),
     Action.REVERT_CANCEL: Transition(
         allowed_from=frozenset({Status.CANCELLED}),
@@ -141,6 +183,7 @@ LIFECYCLE: Mapping[Action, Transition] = {
         refusal_by_state={Status.VOID: "invoice_already_void", Status.DRAFT: "invoice_is_draft"},
         target=Status.VOID,
         refused_with_payments="invoice_has_payments",
+        refused_with_credit_notes="invoice_has_credit_notes",
     ),
     Action.DELETE: Transition(
         allowed_from=frozenset({Status.DRAFT}),
@@ -155,6 +198,40 @@ LIFECYCLE: Mapping[Action, Transition] = {
     ),
     Action.UNARCHIVE: Transition(
         allowed_from=_LIVE, event_type="invoice.unarchived", message="Invoice unarchived.", refusal="invoice_not_found"
+    ),
+    # Issuing a credit note against the invoice: what it credits comes off the amount due first.
+    Action.CREDIT: Transition(
+        allowed_from=_CREDITABLE,
+        event_type="invoice.credited",
+        message="Credit note issued.",
+        refusal="invoice_not_creditable",
+        refused_when_fully_credited="invoice_fully_credited",
+        target=_settled_state,
+    ),
+    # The part of a credit beyond the amount due paid back to the customer (in the same request).
+    Action.REFUND: Transition(
+        allowed_from=_CREDITABLE,
+        event_type="invoice.refunded",
+        message="Refund recorded.",
+        refusal="invoice_not_creditable",
+        advertised=False,
+    ),
+    # Voiding one of its credit notes undoes what that note took off the amount due.
+    Action.VOID_CREDIT_NOTE: Transition(
+        allowed_from=_CREDITABLE,
+        event_type="invoice.credit_voided",
+        message="Credit note voided.",
+        refusal="invoice_not_creditable",
+        target=_settled_state,
+        advertised=False,
+    ),
+    # Customer credit (from another invoice's credit note) applied to this one, like a payment.
+    Action.APPLY_CREDIT: Transition(
+        allowed_from=_PAYABLE,
+        event_type="credit.applied",
+        message="Credit applied.",
+        refusal="invoice_not_payable",
+        target=_settled_state,
     ),
 }
 
@@ -183,6 +260,10 @@ def refusal(action: Action, facts: InvoiceFacts) -> str | None:
         return rule.refusal_by_state.get(facts.status, rule.refusal)
     if rule.refused_with_payments and facts.has_payments:
         return rule.refused_with_payments
+    if rule.refused_with_credit_notes and facts.has_credit_notes:
+        return rule.refused_with_credit_notes
+    if rule.refused_when_fully_credited and facts.fully_credited:
+        return rule.refused_when_fully_credited
     return None
 
 
@@ -209,11 +290,18 @@ def allowed_from(action: Action) -> frozenset[Status]:
 def available_actions(facts: InvoiceFacts) -> list[str]:
     if facts.status is Status.DELETED:
         return []
-    return [action.value for action in Action if refusal(action, facts) is None]
+    return [action.value for action in Action if LIFECYCLE[action].advertised and refusal(action, facts) is None]
+
+
+def _open_amount(facts: InvoiceFacts) -> Decimal:
+    settled = facts.amount_paid + facts.credited_against_due + facts.amount_credit_applied
+    return MONEY_CONTEXT.subtract(facts.amount_payable, settled)
 
 
 def amount_due(facts: InvoiceFacts) -> Decimal:
-    """Nothing is due on a cancelled or void invoice; otherwise what is left to pay."""
+    """Nothing is due on a cancelled or void invoice; otherwise what is left to pay:
+    payable - paid - credited against the due - credit applied (never negative: every
+    payment, credit and allocation is capped by the amount due it finds)."""
     if facts.status in (Status.CANCELLED, Status.VOID, Status.DELETED):
         return Decimal(0)
-    return MONEY_CONTEXT.subtract(facts.amount_payable, facts.amount_paid)
+    return _open_amount(facts)

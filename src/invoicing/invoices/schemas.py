@@ -126,7 +126,16 @@ class InvoiceResource(BaseModel):
     amount_payable: str
     invoice_amount: str
     amount_paid: str
-    amount_due: str
+    amount_due: str = Field(
+        description="amount_payable - amount_paid - (amount_credited - amount_refunded - amount_kept_as_credit) "
+        "- amount_credit_applied; 0 when cancelled or void; never negative."
+    )
+    amount_credited: str = Field(description="The totals of the live credit notes issued against this invoice.")
+    amount_refunded: str = Field(description="Of amount_credited, what was refunded to the customer.")
+    amount_kept_as_credit: str = Field(description="Of amount_credited, what was kept as customer credit.")
+    amount_credit_applied: str = Field(
+        description="Customer credit from other credit notes applied to this invoice (credit allocations)."
+    )
     status: str
     status_label: str
     is_printed: bool

@@ -279,6 +279,8 @@ async def _tenant(context: TenantContext) -> RowMapping:
 async def _series(context: TenantContext, name: str | None) -> RowMapping:
     repository = SeriesRepository(context.connection, context.tenant_id)
     series = await (repository.by_name(name) if name else repository.default())
+    if series is not None and series["kind"] != "invoice":
+        raise Unprocessable.field("series_name", f"The series {name} numbers credit notes.", code="unknown_series")
     if series is None:
         message = f"The series {name} does not exist." if name else "The tenant has no default series."
         raise Unprocessable.field("series_name", message, code="unknown_series")

@@ -30,6 +30,12 @@ invoices = Table(
     Column("amount_payable", ExactDecimal, nullable=False),
     Column("invoice_amount", ExactDecimal, nullable=False),
     Column("amount_paid", ExactDecimal, nullable=False),
+    # Sums of the invoice's credit notes and of the customer credit it received (migration 0011):
+    # amount due = payable - paid - (credited - refunded - kept_as_credit) - credit_applied.
+    Column("amount_credited", ExactDecimal, nullable=False, server_default="0"),
+    Column("amount_refunded", ExactDecimal, nullable=False, server_default="0"),
+    Column("amount_kept_as_credit", ExactDecimal, nullable=False, server_default="0"),
+    Column("amount_credit_applied", ExactDecimal, nullable=False, server_default="0"),
     Column("status", String(16), nullable=False),
     Column("cancelled_from", String(16)),
     Column("is_archived", Boolean, nullable=False),

@@ -69,6 +69,10 @@ def facts_of(invoice: Record) -> InvoiceFacts:
         amount_payable=invoice["amount_payable"],
         amount_paid=invoice["amount_paid"],
         cancelled_from=Status(cancelled_from) if cancelled_from else None,
+        amount_credited=invoice["amount_credited"],
+        amount_refunded=invoice["amount_refunded"],
+        amount_kept_as_credit=invoice["amount_kept_as_credit"],
+        amount_credit_applied=invoice["amount_credit_applied"],
     )
 
 

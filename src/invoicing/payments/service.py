@@ -95,7 +95,7 @@ async def _pay(
         actor=context.actor,
         created_at=now,
     )
-    fully_paid = after.amount_paid >= after.amount_payable
+    fully_paid = amount_due(after) <= 0
     view = await apply(
         context,
         locked,

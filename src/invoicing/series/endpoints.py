@@ -19,6 +19,7 @@ def series_resource(row: RowMapping) -> dict[str, Any]:
         "public_id": row["public_id"],
         "name": row["name"],
         "is_default": row["is_default"],
+        "kind": row["kind"],
         "created_at": timestamp(row["created_at"]),
         "updated_at": timestamp(row["updated_at"]),
     }
@@ -44,6 +45,6 @@ async def list_series(context: ReadContext) -> JsonResponse:
 )
 async def create_series(body: SeriesCreate, context: WriteContext) -> JsonResponse:
     row = await service.create_series(
-        context.connection, tenant_id=context.tenant_id, name=body.name, is_default=body.is_default
+        context.connection, tenant_id=context.tenant_id, name=body.name, is_default=body.is_default, kind=body.kind
     )
     return JsonResponse(envelope(series_resource(row)), status_code=201)

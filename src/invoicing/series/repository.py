@@ -24,12 +24,17 @@ class SeriesRepository(TenantScopedRepository):
     async def by_name(self, name: str) -> RowMapping | None:
         return await fetch_optional(self.connection, self.select_from_table().where(series.c.name == name))
 
-    async def default(self) -> RowMapping | None:
-        statement = self.select_from_table().where(series.c.is_default.is_(True)).order_by(series.c.id).limit(1)
+    async def default(self, kind: str = "invoice") -> RowMapping | None:
+        statement = (
+            self.select_from_table()
+            .where(series.c.is_default.is_(True), series.c.kind == kind)
+            .order_by(series.c.id)
+            .limit(1)
+        )
         return await fetch_optional(self.connection, statement)
 
-    async def take_default_role(self, *, at: datetime) -> None:
-        """Clear the tenant's default, holding the right to name the next one until commit.
+    async def take_default_role(self, *, kind: str, at: datetime) -> None:
+        """Clear the tenant's default of `kind`, holding the right to name the next one until commit.
 
         The partial unique index (migration 0006) allows one default per tenant. On PostgreSQL
         concurrent callers take turns on a transaction-scoped advisory lock of the tenant (no
@@ -38,10 +43,14 @@ class SeriesRepository(TenantScopedRepository):
         needs none: BEGIN IMMEDIATE already runs writers one at a time.
         """
         if self.connection.dialect.name == "postgresql":
-            digest = hashlib.sha256(f"default_series\x00{self.tenant_id}".encode()).digest()
+            digest = hashlib.sha256(f"default_series\x00{self.tenant_id}\x00{kind}".encode()).digest()
             lock_id = int.from_bytes(digest[:8], "big", signed=True)
             await self.connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
-        clear = self.update_table().where(series.c.is_default.is_(True)).values(is_default=False, updated_at=at)
+        clear = (
+            self.update_table()
+            .where(series.c.is_default.is_(True), series.c.kind == kind)
+            .values(is_default=False, updated_at=at)
+        )
         await self.connection.execute(clear)
 
     async def next_number(self, series_id: int, year: int) -> int:

@@ -1,6 +1,7 @@
 """Numbering series: 3 characters A-Z/0-9, one gapless counter per calendar year (SPEC 2, 3)."""
 
 import re
+from enum import StrEnum
 
 from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -11,6 +12,13 @@ from invoicing.series.repository import SeriesRepository
 
 SERIES_NAME_PATTERN = r"^[A-Z0-9]{3}$"
 SERIES_NAME = re.compile(SERIES_NAME_PATTERN)
+
+
+class SeriesKind(StrEnum):
+    """What a series numbers: invoices, or credit notes (their own gapless series, 0011)."""
+
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"
 
 
 class SeriesExists(Conflict):
@@ -25,10 +33,17 @@ def validate_series_name(name: str) -> str:
     return name.rstrip("\n")
 
 
-async def create_series(connection: AsyncConnection, *, tenant_id: int, name: str, is_default: bool) -> RowMapping:
-    """A new series; making it the default takes that role from the previous one.
+async def create_series(
+    connection: AsyncConnection,
+    *,
+    tenant_id: int,
+    name: str,
+    is_default: bool,
+    kind: SeriesKind = SeriesKind.INVOICE,
+) -> RowMapping:
+    """A new series of `kind`; making it the default takes that role from the previous one.
 
-    Post: the tenant has exactly one default; of concurrent callers the last to commit holds it.
+    Post: the tenant has exactly one default per kind; of concurrent callers the last to commit holds it.
     """
     repository = SeriesRepository(connection, tenant_id)
     name = validate_series_name(name)
@@ -36,8 +51,8 @@ async def create_series(connection: AsyncConnection, *, tenant_id: int, name: st
         raise SeriesExists(f"The series {name} already exists.")
     now = utc_now()
     if is_default:
-        await repository.take_default_role(at=now)
-    return await repository.insert(name=name, is_default=is_default, created_at=now, updated_at=now)
+        await repository.take_default_role(kind=kind.value, at=now)
+    return await repository.insert(name=name, is_default=is_default, kind=kind.value, created_at=now, updated_at=now)
 
 
 async def list_series(connection: AsyncConnection, *, tenant_id: int) -> list[RowMapping]:

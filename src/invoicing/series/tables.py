@@ -8,13 +8,16 @@ series = Table(
     *tenant_key_columns(),
     Column("name", String(3), nullable=False),
     Column("is_default", Boolean, nullable=False),
+    # `invoice` or `credit_note` (migration 0011): each kind numbers its own documents.
+    Column("kind", String(16), nullable=False, server_default="invoice"),
     *timestamp_columns(),
 )
 
-# One default series per tenant, held by the database (migration 0006).
+# One default series per tenant and kind, held by the database (migrations 0006, 0011).
 ONE_DEFAULT_SERIES = Index(
-    "uq_series_one_default",
+    "uq_series_one_default_per_kind",
     series.c.tenant_id,
+    series.c.kind,
     unique=True,
     postgresql_where=text("is_default"),
     sqlite_where=text("is_default"),

@@ -16,6 +16,7 @@ from invoicing.series import service as series_service
 from invoicing.tenants.repository import TenantRepository
 
 DEFAULT_SERIES = "INV"
+DEFAULT_CREDIT_NOTE_SERIES = "CRN"
 
 
 async def create_tenant(
@@ -26,7 +27,7 @@ async def create_tenant(
     timezone: str = "Europe/Istanbul",
     tax_number: str | None = None,
 ) -> RowMapping:
-    """A tenant with its default numbering series `INV`. Raises Unprocessable on bad input.
+    """A tenant with its default series `INV` (invoices) and `CRN` (credit notes). Raises Unprocessable on bad input.
 
     The rest of the transaction acts for the new tenant (`set_tenant`), so its rows can follow.
     """
@@ -52,6 +53,13 @@ async def create_tenant(
     )
     await set_tenant(connection, tenant["id"])
     await series_service.create_series(connection, tenant_id=tenant["id"], name=DEFAULT_SERIES, is_default=True)
+    await series_service.create_series(
+        connection,
+        tenant_id=tenant["id"],
+        name=DEFAULT_CREDIT_NOTE_SERIES,
+        is_default=True,
+        kind=series_service.SeriesKind.CREDIT_NOTE,
+    )
     return tenant
 
 

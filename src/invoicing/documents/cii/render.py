@@ -18,8 +18,10 @@ QDT = "urn:un:unece:uncefact:data:standard:QualifiedDataType:100"
 NSMAP = {"rsm": RSM, "ram": RAM, "udt": UDT, "qdt": QDT}
 GUIDELINE = "urn:cen.eu:en16931:2017"
 COMMERCIAL_INVOICE = "380"
+CREDIT_NOTE = "381"
 SEPA_CREDIT_TRANSFER = "58"
 DISCOUNT_REASON = "95"  # UNCL 5189: discount
+ROUNDING_REASON = "ZZZ"  # UNCL 7161: mutually defined (no code names a rounding charge)
 VATEX = "VATEX-"
 
 
@@ -39,14 +41,15 @@ def _date(parent: etree._Element, tag: str, value: date) -> None:
 
 
 def render_cii(document: InvoiceDocument) -> bytes:
-    """Pre: an issued invoice with no `missing_for_einvoice` gaps. Post: Factur-X EN 16931 XML bytes."""
+    """Pre: an issued invoice or credit note with no `missing_for_einvoice` gaps. Post: Factur-X
+    EN 16931 XML bytes (a credit note: type 381, citing the invoice it corrects)."""
     money = _Money(document)
     root = etree.Element(f"{{{RSM}}}CrossIndustryInvoice", nsmap=NSMAP)
     context = _el(root, RSM, "ExchangedDocumentContext")
     _ram(_ram(context, "GuidelineSpecifiedDocumentContextParameter"), "ID", GUIDELINE)
     header = _el(root, RSM, "ExchangedDocument")
     _ram(header, "ID", document.number)
-    _ram(header, "TypeCode", COMMERCIAL_INVOICE)
+    _ram(header, "TypeCode", CREDIT_NOTE if document.is_credit_note else COMMERCIAL_INVOICE)
     assert document.issue_date is not None
     _date(header, "IssueDateTime", document.issue_date)
     if document.notes:
@@ -88,11 +91,14 @@ def _line(transaction: etree._Element, line: DocumentLine, money: _Money) -> Non
     if line.tax_category != TaxCategory.OUTSIDE_SCOPE:  # BR-O-05: no rate outside the scope of VAT
         _ram(tax, "RateApplicablePercent", format_decimal(line.vat_rate_percent))
     if line.amount_discount:
+        # A negative discount is the rounding a credit-note line closing an invoice line absorbs:
+        # a line charge (BG-28) of its size.
+        charge = line.amount_discount < 0
         allowance = _ram(settlement, "SpecifiedTradeAllowanceCharge")
-        _el(_ram(allowance, "ChargeIndicator"), UDT, "Indicator", "false")
-        _ram(allowance, "ActualAmount", money(line.amount_discount))
-        _ram(allowance, "ReasonCode", DISCOUNT_REASON)
-        _ram(allowance, "Reason", "Discount")
+        _el(_ram(allowance, "ChargeIndicator"), UDT, "Indicator", "true" if charge else "false")
+        _ram(allowance, "ActualAmount", money(-line.amount_discount if charge else line.amount_discount))
+        _ram(allowance, "ReasonCode", ROUNDING_REASON if charge else DISCOUNT_REASON)
+        _ram(allowance, "Reason", "Rounding" if charge else "Discount")
     summation = _ram(settlement, "SpecifiedTradeSettlementLineMonetarySummation")
     _ram(summation, "LineTotalAmount", money(line.amount_net))
 
@@ -176,10 +182,11 @@ def _settlement(transaction: etree._Element, document: InvoiceDocument, money: _
             _ram(tax, "ExemptionReasonCode", subtotal.exemption_reason_code)
         if subtotal.category != TaxCategory.OUTSIDE_SCOPE:
             _ram(tax, "RateApplicablePercent", format_decimal(subtotal.rate_percent))
-    if document.due_date is not None or document.payment_terms_days is not None:
+    stated = document.payment_terms_text
+    if document.due_date is not None or stated is not None:
         terms = _ram(settlement, "SpecifiedTradePaymentTerms")
         if document.due_date is None:
-            _ram(terms, "Description", f"Net {document.payment_terms_days} days")
+            _ram(terms, "Description", stated)
         else:
             _date(terms, "DueDateDateTime", document.due_date)
     totals = document.totals
@@ -190,3 +197,13 @@ def _settlement(transaction: etree._Element, document: InvoiceDocument, money: _
     _ram(summation, "GrandTotalAmount", money(totals.tax_inclusive))
     _ram(summation, "TotalPrepaidAmount", money(totals.paid))
     _ram(summation, "DuePayableAmount", money(totals.due))
+    if document.billing_reference is not None:  # BG-3: the invoice a credit note corrects
+        cited = _ram(settlement, "InvoiceReferencedDocument")
+        _ram(cited, "IssuerAssignedID", document.billing_reference.number)
+        _el(
+            _ram(cited, "FormattedIssueDateTime"),
+            QDT,
+            "DateTimeString",
+            document.billing_reference.issue_date.strftime("%Y%m%d"),
+            format="102",
+        )

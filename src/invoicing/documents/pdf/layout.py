@@ -6,6 +6,7 @@ and all formatting rules live in Python (texts, formatting) where the hosted pag
 
 import functools
 import io
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -68,16 +69,40 @@ def _epc_qr_png(name: str, iban: str, bic: str, amount: Decimal, reference: str)
     return out.getvalue()
 
 
+# C0 and C1 controls but tab and line feed: no font has glyphs for them, and PDF/A forbids text
+# it cannot display (Typst refuses to compile), so a name sent with \x0f in it prints without it.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _printable(value: Any) -> Any:
+    if isinstance(value, str):
+        return _CONTROLS.sub("", value)
+    if isinstance(value, dict):
+        return {key: _printable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_printable(item) for item in value]
+    return value
+
+
 def layout(document: InvoiceDocument, *, logo_path: str | None, qr_path: str | None) -> dict[str, Any]:
+    """Every string the template prints, with the characters no font can show removed."""
+    return dict(_printable(_layout(document, logo_path=logo_path, qr_path=qr_path)))
+
+
+def _layout(document: InvoiceDocument, *, logo_path: str | None, qr_path: str | None) -> dict[str, Any]:
     loc = document.locale
     labels = texts_for(loc)
 
     def money(amount: Decimal) -> str:
         return format_money(amount, document.currency, loc, minor_units=document.minor_units)
 
+    credit = document.is_credit_note
     facts: list[tuple[str, str]] = []
     if document.number is not None:
-        facts.append((labels["invoice_number"], document.number))
+        facts.append((labels["credit_note_number" if credit else "invoice_number"], document.number))
+    if document.billing_reference is not None:
+        cited = document.billing_reference
+        facts.append((labels["corrected_invoice"], f"{cited.number} ({format_date(cited.issue_date, loc)})"))
     for key, day in (
         ("issue_date", document.issue_date),
         ("due_date", document.due_date),
@@ -116,6 +141,15 @@ def layout(document: InvoiceDocument, *, logo_path: str | None, qr_path: str | N
     ]
     if totals.paid:
         total_rows.append((labels["amount_paid"], money(totals.paid)))
+    if document.credit_split is not None:  # where an issued credit note's total went
+        split = document.credit_split
+        for key, amount in (
+            ("credit_reducing_due", split.reducing_due),
+            ("credit_refunded", split.refunded),
+            ("credit_kept", split.kept_as_credit),
+        ):
+            if amount:
+                total_rows.append((labels[key], money(amount)))
 
     payment: list[tuple[str, str]] | None = None
     if document.bank_accounts:
@@ -134,10 +168,10 @@ def layout(document: InvoiceDocument, *, logo_path: str | None, qr_path: str | N
     return {
         "lang": language(loc),
         "paper": "us-letter" if document.paper_size == "Letter" else "a4",
-        "title": labels["invoice"],
+        "title": labels["credit_note" if credit else "invoice"],
         "texts": labels,
         "watermark": labels["draft"] if document.is_draft else None,
-        "draft_notice": labels["draft_notice"] if document.is_draft else None,
+        "draft_notice": labels["credit_draft_notice" if credit else "draft_notice"] if document.is_draft else None,
         "stamp": labels[stamp] if stamp else None,
         "logo": logo_path,
         "seller": {
@@ -158,10 +192,10 @@ def layout(document: InvoiceDocument, *, logo_path: str | None, qr_path: str | N
         "vat_columns": [labels["category"], labels["vat_rate"], labels["taxable_amount"], labels["vat"]],
         "vat_rows": vat_rows,
         "totals": total_rows,
-        "due": (labels["amount_due"], money(totals.due)),
+        "due": (labels["total_credited" if credit else "amount_due"], money(totals.due)),
         "payment": payment,
         "qr": qr_path,
         "hosted_url": document.hosted_url,
-        "notes": document.notes,
+        "notes": f"{labels['reason']}: {document.notes}" if credit and document.notes else document.notes,
         "footer": document.footer or "",
     }

@@ -15,18 +15,29 @@ from invoicing.documents.einvoice import (
     vat_ids_omitted,
 )
 from invoicing.documents.model import DocumentLine, InvoiceDocument, Party, TaxCategory
-from invoicing.documents.ubl.xml import Amounts, cac, cbc, contact, invoice_root, serialize
+from invoicing.documents.ubl.xml import (
+    Amounts,
+    billing_reference,
+    cac,
+    cbc,
+    contact,
+    credit_note_root,
+    invoice_root,
+    line_allowance_or_charge,
+    serialize,
+)
 
 EN16931 = "urn:cen.eu:en16931:2017"
 PEPPOL_CUSTOMIZATION = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 PEPPOL_PROFILE = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
 COMMERCIAL_INVOICE = "380"
+CREDIT_NOTE = "381"
 SEPA_CREDIT_TRANSFER = "58"
-DISCOUNT_REASON = "95"  # UNCL 5189: discount
 
 
 def render_ubl(document: InvoiceDocument) -> bytes:
-    """Pre: an issued invoice with no `missing_for_einvoice` gaps. Post: UBL-TR for a Turkish seller, else EN 16931."""
+    """Pre: an issued invoice or credit note with no `missing_for_einvoice` gaps. Post: UBL-TR for a
+    Turkish seller (a credit note as an IADE invoice), else EN 16931 (a credit note as a UBL CreditNote)."""
     if is_turkish(document):
         # Imported here: ubl_tr builds on this package's `xml` module, so a top-level import would cycle.
         from invoicing.documents.ubl_tr import render_ubl_tr
@@ -38,7 +49,8 @@ def render_ubl(document: InvoiceDocument) -> bytes:
 def render_en16931(document: InvoiceDocument) -> bytes:
     peppol = is_peppol(document)
     money = Amounts(document)
-    root = invoice_root()
+    credit = document.is_credit_note
+    root = credit_note_root() if credit else invoice_root()
     cbc(root, "CustomizationID", PEPPOL_CUSTOMIZATION if peppol else EN16931)
     if peppol:
         cbc(root, "ProfileID", PEPPOL_PROFILE)
@@ -46,14 +58,15 @@ def render_en16931(document: InvoiceDocument) -> bytes:
     assert document.issue_date is not None
     cbc(root, "ID", document.number)
     cbc(root, "IssueDate", document.issue_date.isoformat())
-    if document.due_date is not None:
+    if document.due_date is not None and not credit:  # a CreditNote has no DueDate
         cbc(root, "DueDate", document.due_date.isoformat())
-    cbc(root, "InvoiceTypeCode", COMMERCIAL_INVOICE)
+    cbc(root, "CreditNoteTypeCode" if credit else "InvoiceTypeCode", CREDIT_NOTE if credit else COMMERCIAL_INVOICE)
     if document.notes:
         cbc(root, "Note", document.notes)
     cbc(root, "DocumentCurrencyCode", document.currency)
     if document.buyer_reference or peppol:
         cbc(root, "BuyerReference", document.buyer_reference or document.number)
+    billing_reference(root, document)
     with_vat_id = not vat_ids_omitted(document)
     _party(cac(root, "AccountingSupplierParty"), document.seller, with_vat_id=with_vat_id)
     _party(cac(root, "AccountingCustomerParty"), document.buyer, with_vat_id=with_vat_id)
@@ -62,7 +75,7 @@ def render_en16931(document: InvoiceDocument) -> bytes:
     _tax_total(root, document, money)
     _monetary_total(root, document, money)
     for line in document.lines:
-        _line(root, line, money)
+        _line(root, line, money, credit=credit)
     return serialize(root)
 
 
@@ -118,8 +131,9 @@ def _payment(root: etree._Element, document: InvoiceDocument) -> None:
             cbc(financial, "Name", account.bank_name)
         if account.bic:
             cbc(cac(financial, "FinancialInstitutionBranch"), "ID", account.bic)
-    if document.due_date is None and document.payment_terms_days is not None:
-        cbc(cac(root, "PaymentTerms"), "Note", f"Net {document.payment_terms_days} days")
+    terms = document.payment_terms_text
+    if document.due_date is None and terms is not None:
+        cbc(cac(root, "PaymentTerms"), "Note", terms)
 
 
 def _tax_total(root: etree._Element, document: InvoiceDocument, money: Amounts) -> None:
@@ -151,17 +165,13 @@ def _monetary_total(root: etree._Element, document: InvoiceDocument, money: Amou
     money(total, "PayableAmount", totals.due)
 
 
-def _line(root: etree._Element, line: DocumentLine, money: Amounts) -> None:
-    element = cac(root, "InvoiceLine")
+def _line(root: etree._Element, line: DocumentLine, money: Amounts, *, credit: bool) -> None:
+    element = cac(root, "CreditNoteLine" if credit else "InvoiceLine")
     cbc(element, "ID", str(line.position))
-    cbc(element, "InvoicedQuantity", format_decimal(line.quantity), unitCode=line.unit_code)
+    quantity = "CreditedQuantity" if credit else "InvoicedQuantity"
+    cbc(element, quantity, format_decimal(line.quantity), unitCode=line.unit_code)
     money(element, "LineExtensionAmount", line.amount_net)
-    if line.amount_discount:
-        allowance = cac(element, "AllowanceCharge")
-        cbc(allowance, "ChargeIndicator", "false")
-        cbc(allowance, "AllowanceChargeReasonCode", DISCOUNT_REASON)
-        cbc(allowance, "AllowanceChargeReason", "Discount")
-        money(allowance, "Amount", line.amount_discount)
+    line_allowance_or_charge(element, line, money, coded=True)
     item = cac(element, "Item")
     cbc(item, "Name", line.name)
     category = cac(item, "ClassifiedTaxCategory")

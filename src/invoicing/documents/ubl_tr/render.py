@@ -14,7 +14,16 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from invoicing.documents.einvoice import format_decimal
 from invoicing.documents.model import DocumentLine, InvoiceDocument, Party
-from invoicing.documents.ubl.xml import Amounts, cac, cbc, contact, invoice_root, serialize
+from invoicing.documents.ubl.xml import (
+    Amounts,
+    billing_reference,
+    cac,
+    cbc,
+    contact,
+    invoice_root,
+    line_allowance_or_charge,
+    serialize,
+)
 
 UBL_VERSION = "2.1"
 CUSTOMIZATION = "TR1.2"
@@ -42,6 +51,8 @@ def render_ubl_tr(document: InvoiceDocument) -> bytes:
         cbc(root, "Note", document.notes)
     cbc(root, "DocumentCurrencyCode", document.currency)
     cbc(root, "LineCountNumeric", str(len(document.lines)))
+    # A credit note is an IADE (return) invoice citing the invoice it returns.
+    billing_reference(root, document)
     _party(cac(root, "AccountingSupplierParty"), document.seller)
     _party(cac(root, "AccountingCustomerParty"), document.buyer)
     amount = Amounts(document)
@@ -139,10 +150,7 @@ def _line(root: etree._Element, line: DocumentLine, amount: Amounts) -> None:
     cbc(element, "ID", str(line.position))
     cbc(element, "InvoicedQuantity", format_decimal(line.quantity), unitCode=line.unit_code)
     amount(element, "LineExtensionAmount", line.amount_net)
-    if line.amount_discount:
-        allowance = cac(element, "AllowanceCharge")
-        cbc(allowance, "ChargeIndicator", "false")
-        amount(allowance, "Amount", line.amount_discount)
+    line_allowance_or_charge(element, line, amount, coded=False)
     tax_total = cac(element, "TaxTotal")
     amount(tax_total, "TaxAmount", line.amount_tax)
     _kdv(
