@@ -7,8 +7,11 @@
 # HOST, PORT, DATABASE_URL (and the other settings in .env.example) come from the
 # environment or from .env, e.g. `PORT=8080 make run`.
 
-# Python 3.11 is required: python3.11 if it is on PATH, else python3 (checked below).
-PYTHON ?= $(shell command -v python3.11 >/dev/null 2>&1 && echo python3.11 || echo python3)
+# CPython 3.11, 3.12 or 3.13: the first of python3.13, python3.12, python3.11 on PATH, else
+# python3 (checked below). The locks are universal: one file resolves for all three.
+PYTHON ?= $(shell for candidate in python3.13 python3.12 python3.11; do \
+	command -v $$candidate >/dev/null 2>&1 && { echo $$candidate; exit 0; }; done; echo python3)
+SUPPORTED_PYTHON := import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))
 UV_VERSION ?= 0.13.8
 # Extra arguments for uv pip compile, e.g. `make lock LOCK_ARGS=--upgrade`.
 LOCK_ARGS ?=
@@ -57,17 +60,17 @@ help:
 
 $(VENV_PYTHON):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { \
-		echo "error: '$(PYTHON)' not found. Python 3.11 is required;" \
-		     "install it or run: make <target> PYTHON=/path/to/python3.11" >&2; exit 1; }
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { \
-		echo "error: Python 3.11 is required, but '$(PYTHON)' is Python" \
+		echo "error: '$(PYTHON)' not found. Python 3.11, 3.12 or 3.13 is required;" \
+		     "install one or run: make <target> PYTHON=/path/to/python3" >&2; exit 1; }
+	@$(PYTHON) -c '$(SUPPORTED_PYTHON)' || { \
+		echo "error: Python 3.11, 3.12 or 3.13 is required, but '$(PYTHON)' is Python" \
 		     "$$($(PYTHON) -c 'import platform; print(platform.python_version())')." \
-		     "Install 3.11 or run: make <target> PYTHON=/path/to/python3.11" >&2; exit 1; }
+		     "Install one of them or run: make <target> PYTHON=/path/to/python3.12" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): requirements-dev.lock requirements.lock pyproject.toml | $(VENV_PYTHON)
-	@$(VENV_PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { \
-		echo "error: $(VENV) was not made with Python 3.11; run 'make clean' and try again." >&2; exit 1; }
+	@$(VENV_PYTHON) -c '$(SUPPORTED_PYTHON)' || { \
+		echo "error: $(VENV) was not made with Python 3.11 to 3.13; run 'make clean' and try again." >&2; exit 1; }
 	$(VENV_PYTHON) -m pip install --quiet --require-hashes -r requirements-dev.lock
 	$(VENV_PYTHON) -m pip install --quiet --no-deps -e .
 	@touch $@
@@ -140,8 +143,10 @@ $(UV_STAMP): | $(VENV_PYTHON)
 	@touch $@
 
 lock: $(UV_STAMP)
-	$(BIN)/uv pip compile --quiet pyproject.toml --python-version 3.11 --generate-hashes $(LOCK_ARGS) -o requirements.lock
-	$(BIN)/uv pip compile --quiet pyproject.toml --extra dev --python-version 3.11 --generate-hashes $(LOCK_ARGS) \
+	$(BIN)/uv pip compile --quiet pyproject.toml --universal --python-version 3.11 --generate-hashes $(LOCK_ARGS) \
+		-o requirements.lock
+	$(BIN)/uv pip compile --quiet pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes \
+		$(LOCK_ARGS) \
 		-o requirements-dev.lock
 
 # The README's invoice pictures: the demo tenant's invoices rendered by the service's own
