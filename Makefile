@@ -9,9 +9,10 @@
 
 # CPython 3.11, 3.12 or 3.13: the first of python3.13, python3.12, python3.11 on PATH, else
 # python3 (checked below). The locks are universal: one file resolves for all three.
-PYTHON ?= $(shell for candidate in python3.13 python3.12 python3.11; do \
-	command -v $$candidate >/dev/null 2>&1 && { echo $$candidate; exit 0; }; done; echo python3)
+# A candidate must run, not only be on PATH: pyenv puts shims there for versions not installed.
 SUPPORTED_PYTHON := import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))
+PYTHON ?= $(shell for candidate in python3.13 python3.12 python3.11; do \
+	$$candidate -c '$(SUPPORTED_PYTHON)' >/dev/null 2>&1 && { echo $$candidate; exit 0; }; done; echo python3)
 UV_VERSION ?= 0.13.8
 # Extra arguments for uv pip compile, e.g. `make lock LOCK_ARGS=--upgrade`.
 LOCK_ARGS ?=
