@@ -2,7 +2,8 @@
 
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from invoicing.core.wire_types import NO_NUL, PositiveId
 
@@ -27,6 +28,16 @@ class Input(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", regex_engine="python-re", json_schema_extra=_publish_no_nul)
+
+    @model_validator(mode="before")
+    @classmethod
+    def an_object(cls, value: Any) -> Any:
+        # FastAPI validates bodies with from_attributes=True, so any Python object whose
+        # attributes are read counts as input: a JSON number parsed to a Decimal (`1.5`) would
+        # pass as an object with every field absent. Only a JSON object (or a model) is one.
+        if isinstance(value, dict | BaseModel):
+            return value
+        raise PydanticCustomError("model_type", "Input should be an object")
 
     @field_validator("*", mode="after")
     @classmethod
