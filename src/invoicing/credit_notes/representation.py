@@ -7,12 +7,13 @@ from typing import Any
 import orjson
 
 from invoicing.core.conditional import entity_tag
-from invoicing.core.render import day, decimal_text, money_text, timestamp
+from invoicing.core.render import day, money_text, timestamp
 from invoicing.core.repository import Record
 from invoicing.core.responses import JsonResponse
 from invoicing.credit_notes.lifecycle import available_actions
 from invoicing.credit_notes.service import CreditNoteView, facts_of_note
 from invoicing.currencies.catalog import Currency, find_currency
+from invoicing.invoices.representation import line_resource
 
 
 def _currency(code: str) -> Currency:
@@ -22,25 +23,8 @@ def _currency(code: str) -> Currency:
 
 
 def credit_note_line_resource(row: Record) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "position": row["position"],
-        "invoice_line_id": row["invoice_line_id"],
-        "credited_by": row["credited_by"],
-        "name": row["name"],
-        "quantity": decimal_text(row["quantity"]),
-        "unit_price": decimal_text(row["unit_price"]),
-        "vat_rate_percent": decimal_text(row["vat_rate_percent"]),
-        "discount_percent": decimal_text(row["discount_percent"]),
-        "amount_discount": decimal_text(row["amount_discount"]),
-        "amount_net": decimal_text(row["amount_net"]),
-        "amount_tax": decimal_text(row["amount_tax"]),
-        "amount_total": decimal_text(row["amount_total"]),
-        "tax_category": row["tax_category"],
-        "tax_exemption_reason_code": row["tax_exemption_reason_code"],
-        "tax_exemption_reason": row["tax_exemption_reason"],
-        "unit_code": row["unit_code"],
-    }
+    """An invoice line's fields, and which invoice line it credits and how."""
+    return {**line_resource(row), "invoice_line_id": row["invoice_line_id"], "credited_by": row["credited_by"]}
 
 
 def credit_note_resource(view: CreditNoteView) -> dict[str, Any]:
