@@ -32,6 +32,8 @@ from invoicing.flowpayroll.app import create_flowpayroll_app
 from invoicing.highlevel.app import create_highlevel_app
 from invoicing.invoices.action_endpoints import router as invoice_actions_router
 from invoicing.invoices.endpoints import router as invoices_router
+from invoicing.operations import setup as operations
+from invoicing.operations.endpoints import PATHS as OPERATIONS_PATHS
 from invoicing.payments.endpoints import router as payments_router
 from invoicing.series.endpoints import router as series_router
 from invoicing.tenants.endpoints import LOGO_PATH
@@ -100,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = create_engine(
             database_url, pool_size=settings.db_pool_size, pool_timeout=settings.db_pool_timeout_seconds, role=APP_ROLE
         )
+        operations.on_startup(app.state.engine)
         try:
             await check_app_role(app.state.engine)
             yield
@@ -124,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         failures_per_minute=settings.auth_failures_per_minute,
         failure_burst=settings.auth_failure_burst,
         credential_of=credential_key,
+        exempt_paths=OPERATIONS_PATHS,
     )
     app.add_middleware(
         RequestContextMiddleware,
@@ -136,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             field_bytes=settings.max_header_field_bytes,
         ),
     )
+    operations.install_operations(app, settings)  # outermost: sees every answer, times all of it
     install_problem_handlers(app)
     app.add_exception_handler(IntegrityError, handle_integrity_error)
     app.add_exception_handler(PoolTimeout, handle_pool_timeout)

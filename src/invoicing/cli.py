@@ -79,9 +79,11 @@ def serve(host: str | None, port: int | None, workers: int | None, as_json: bool
     import uvicorn
 
     from invoicing.core.http_protocol import BoundedHttpToolsProtocol
+    from invoicing.operations import multiprocess
 
     settings = get_settings()
     host, port, workers = host or settings.host, port or settings.port, workers or settings.workers
+    multiprocess.prepare(workers)
     if as_json:
         click.echo(json.dumps({"url": f"http://{host}:{port}", "workers": workers}))
     uvicorn.run(

@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -67,6 +68,18 @@ class Settings(BaseSettings):
         description="Signs the FlowPayroll attachments' PDF download links (HMAC-SHA256); the same on every "
         "worker and across restarts. Unset: a random key per process, so a link works only on the worker that "
         "made it and until it restarts.",
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="The service's log lines: readable text, or one JSON object a line."
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        min_length=16,
+        description="When set, GET /metrics requires `Authorization: Bearer <it>`. Unset: open, as Prometheus "
+        "scrapes usually are (keep the port private).",
+    )
+    readiness_timeout_seconds: float = Field(
+        default=2, gt=0, le=30, description="How long each /readyz check may take before it counts as failing."
     )
 
     @property

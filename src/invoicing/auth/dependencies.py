@@ -129,9 +129,11 @@ async def open_tenant_context(
     # from here on the database itself shows and accepts only that tenant's rows (PostgreSQL
     # row-level security), whatever the queries say: the second wall behind the repositories.
     principal = await _authenticated(request, connection, token)
+    request.state.token_id = principal.token_public_id  # for the request's log line (operations)
     tenant_id = principal.tenant_id if tenant_header is None else parse_tenant_header(tenant_header)
     if tenant_id != principal.tenant_id:
         raise Forbidden("This token may not act for that tenant.", code="tenant_forbidden")
+    request.state.tenant_id = tenant_id
     if scope not in principal.scopes:
         raise Forbidden(f"This token lacks the {scope} scope.", code="insufficient_scope")
     if write and idempotency_key is not None:

@@ -14,7 +14,7 @@ Migrations and the operator's commands use the login user (the tables' owner).
 import asyncio
 import logging
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -114,12 +114,29 @@ async def _writer_turn(engine: AsyncEngine, *, write: bool) -> AsyncIterator[Non
 
 @asynccontextmanager
 async def transaction(engine: AsyncEngine, *, write: bool) -> AsyncIterator[AsyncConnection]:
-    """One transaction: committed when the block ends normally, rolled back on any exception."""
+    """One transaction: committed when the block ends normally, rolled back on any exception.
+
+    Callbacks registered with `after_commit` run once it has committed, and are dropped if it rolls back.
+    """
     async with _writer_turn(engine, write=write), engine.connect() as connection:
         if write:
             connection = await connection.execution_options(**{WRITE_OPTION: True})
-        async with connection.begin():
-            yield connection
+        try:
+            async with connection.begin():
+                yield connection
+        finally:
+            callbacks = connection.info.pop(AFTER_COMMIT, [])
+        for callback in callbacks:
+            callback()
+
+
+AFTER_COMMIT = "invoicing_after_commit"
+
+
+def after_commit(connection: AsyncConnection, callback: Callable[[], None]) -> None:
+    """Runs `callback` (quick, not failing: a metric) once the transaction of `connection` has
+    committed; never if it rolls back. Only inside `transaction`, which runs and clears them."""
+    connection.info.setdefault(AFTER_COMMIT, []).append(callback)
 
 
 def is_postgresql(connection: AsyncConnection) -> bool:

@@ -77,8 +77,11 @@ class RateLimitMiddleware:
         failures_per_minute: float,
         failure_burst: int,
         credential_of: CredentialOf,
+        exempt_paths: frozenset[str] = frozenset(),
     ) -> None:
+        """`exempt_paths`: the probes and the metrics scrape, which a busy neighbour must not starve."""
         self.app = app
+        self.exempt_paths = exempt_paths
         self.limits_requests = per_second > 0
         # Kept with the request limit off too: a credential's bucket remembers whether it is proven.
         self.callers = Buckets(per_second=per_second, burst=burst)
@@ -88,7 +91,11 @@ class RateLimitMiddleware:
         self.credential_of = credential_of
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or (not self.limits_requests and self.failures is None):
+        if (
+            scope["type"] != "http"
+            or (not self.limits_requests and self.failures is None)
+            or scope["path"] in self.exempt_paths
+        ):
             await self.app(scope, receive, send)
             return
         now = time.monotonic()

@@ -9,12 +9,14 @@ change's single event in the same transaction.
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, NoReturn
 
 from sqlalchemy import RowMapping
 
 from invoicing.core.conditional import PreconditionFailed, entity_tag
 from invoicing.core.context import TenantContext
+from invoicing.core.db import after_commit
 from invoicing.core.repository import Record
 from invoicing.events.repository import EventRepository, PendingEvent
 from invoicing.invoices.lifecycle import (
@@ -28,6 +30,7 @@ from invoicing.invoices.lifecycle import (
     next_status,
 )
 from invoicing.invoices.repository import InvoiceRepository, InvoiceRow, with_search_key
+from invoicing.operations import metrics
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +147,8 @@ async def apply(
     )
     if changed is None:
         await _refuse_after_race(locked.repository, invoice_id, action)
+    # Counted once the request's transaction commits: a transition rolled back never happened.
+    after_commit(context.connection, partial(metrics.count_transition, action.value))
     lines = (await locked.repository.lines_for([invoice_id]))[invoice_id]
     return InvoiceView(invoice=changed, customer=locked.row.customer, lines=lines)
 
