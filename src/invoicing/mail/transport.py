@@ -110,7 +110,7 @@ def _by_code(code: int, reason: str, text: str) -> TransientMailFailure | Perman
 
 def write_eml(message: EmailMessage, directory: Path) -> Path:
     """Writes `message` as `<UTC time>-<message id>.eml` atomically (temp file + rename), so a
-    reader never sees half a message; the same message id overwrites its own file."""
+    reader never sees half a message. A retry writes a new file with the same Message-ID."""
     directory.mkdir(parents=True, exist_ok=True)
     message_id = str(message["Message-ID"]).strip("<>").split("@", 1)[0]
     safe_id = "".join(c if c.isalnum() or c in "-_" else "_" for c in message_id)
