@@ -83,7 +83,7 @@ async def test_without_smtp_url_the_message_is_written_as_an_eml_that_parses(tmp
     assert names == [delivered.path.name]  # no temp file left behind
     parsed = email.message_from_bytes(raw, policy=default)
     assert parsed["Subject"] == "Rechnung 2026-0042 von Nordlicht Software GmbH"
-    attachment = next(parsed.iter_attachments())  # type: ignore[attr-defined]
+    attachment = next(parsed.iter_attachments())
     assert attachment.get_content() == pdf
     reader = pypdf.PdfReader(io.BytesIO(attachment.get_content()))
     assert "factur-x.xml" in reader.attachments

@@ -52,9 +52,10 @@ async def test_a_turkish_invoice_is_mailed_with_its_pdf_and_the_delivery_recorde
     received = email.message_from_bytes(envelope.content, policy=default)
     assert received["To"].addresses[0].addr_spec == "muhasebe@musteri.example"
     assert received["Subject"].endswith(f"{invoice['document_number']} numaralı fatura")
-    body = received.get_body(("plain",))  # type: ignore[attr-defined]
+    body = received.get_body(("plain",))
+    assert body is not None
     assert str(invoice["hosted_url"]) in body.get_content()
-    attachment = next(received.iter_attachments())  # type: ignore[attr-defined]
+    attachment = next(received.iter_attachments())
     served = await tenant.get(f"/invoices/{invoice_id}/pdf")
     assert attachment.get_filename() == f"{invoice['document_number']}.pdf"
     assert attachment.get_content() == served.content
@@ -62,6 +63,8 @@ async def test_a_turkish_invoice_is_mailed_with_its_pdf_and_the_delivery_recorde
     await _record(app_engine, tenant, invoice_id, outcome)
     last = (await _events(tenant, invoice_id))[-1]
     assert last["type"] == "invoice.email_delivered"
+    assert last["data"]["recipient"] == "muhasebe@musteri.example"  # type: ignore[index]
+    assert last["data"]["message_id"] == "msg_tr"  # type: ignore[index]
 
 
 async def test_an_english_invoice_without_smtp_url_lands_as_an_eml(
@@ -93,6 +96,7 @@ async def test_a_receiver_without_e_mail_fails_permanently_with_no_recipient(
     await _record(app_engine, tenant, invoice_id, outcome)
     last = (await _events(tenant, invoice_id))[-1]
     assert last["type"] == "invoice.email_failed"
+    assert last["data"] == {"message_id": "m2", "recipient": None, "reason": "no_recipient", "detail": outcome.detail}
 
 
 async def test_an_unreachable_relay_is_a_transient_outcome(app_engine: AsyncEngine, tenant: Tenant) -> None:

@@ -48,7 +48,7 @@ async def test_the_smtp_server_receives_the_message_with_the_pdf_attached() -> N
     received = email.message_from_bytes(envelope.content, policy=default)
     assert received["Subject"] == "Nordlicht Software GmbH firmasından 2026-0042 numaralı fatura"
     assert received["Message-ID"] == "<msg_7@nordlicht.example>"
-    attachment = next(received.iter_attachments())  # type: ignore[attr-defined]
+    attachment = next(received.iter_attachments())
     assert attachment.get_filename() == "2026-0042.pdf"
     assert attachment.get_content() == pdf
     reader = pypdf.PdfReader(io.BytesIO(attachment.get_content()))

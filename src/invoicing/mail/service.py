@@ -25,6 +25,7 @@ from invoicing.mail.compose import compose_invoice_email
 from invoicing.mail.errors import MailFailure
 from invoicing.mail.transport import deliver
 
+OUTBOX_KIND = "email"  # the outbox message kind whose payload is {"invoice_id": <internal id>}
 EMAIL_DELIVERED = "invoice.email_delivered"
 EMAIL_FAILED = "invoice.email_failed"
 WORKER_ACTOR = "worker"
