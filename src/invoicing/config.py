@@ -81,6 +81,20 @@ class Settings(BaseSettings):
     readiness_timeout_seconds: float = Field(
         default=2, gt=0, le=30, description="How long each /readyz check may take before it counts as failing."
     )
+    smtp_url: SecretStr | None = Field(
+        default=None,
+        description="Where invoice e-mails go: smtp://user:pass@host:587 (STARTTLS), smtps://user:pass@host:465 "
+        "(TLS), smtp://host:25?starttls=false (a local relay). Unset: each e-mail is written as an .eml file "
+        "under MAIL_DIR.",
+    )
+    mail_from: str | None = Field(
+        default=None,
+        pattern=r"^[^@\s<>]+@[^@\s<>]+$",
+        description="The From address of invoice e-mails (the tenant's name shown with it; its own e-mail as "
+        "Reply-To). Unset: the tenant's e-mail.",
+    )
+    mail_dir: Path = Field(default=Path("var") / "mail", description="Where .eml files go without SMTP_URL.")
+    smtp_timeout_seconds: float = Field(default=30, gt=0, le=300, description="Per SMTP connect and command.")
 
     @property
     def base_url(self) -> str:

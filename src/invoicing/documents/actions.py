@@ -25,7 +25,7 @@ async def mark_printed(context: TenantContext, invoice_id: int) -> InvoiceView:
     locked = await _lock_issued(context, invoice_id)
     if locked.invoice["is_printed"]:
         return await unchanged(locked)
-    return await _change(context, locked, "invoice.printed", {"is_printed": True})
+    return await record_change(context, locked, "invoice.printed", {"is_printed": True})
 
 
 async def rotate_link(context: TenantContext, invoice_id: int) -> InvoiceView:
@@ -33,7 +33,7 @@ async def rotate_link(context: TenantContext, invoice_id: int) -> InvoiceView:
     event (without either token: events are readable by every client of the tenant).
     Pre: not a draft (else 409 invoice_not_issued)."""
     locked = await _lock_issued(context, invoice_id)
-    return await _change(context, locked, "invoice.link_rotated", {"hosted_token": new_hosted_token()})
+    return await record_change(context, locked, "invoice.link_rotated", {"hosted_token": new_hosted_token()})
 
 
 async def _lock_issued(context: TenantContext, invoice_id: int) -> Locked:
@@ -43,11 +43,25 @@ async def _lock_issued(context: TenantContext, invoice_id: int) -> Locked:
     return locked
 
 
-async def _change(context: TenantContext, locked: Locked, event_type: str, values: Mapping[str, Any]) -> InvoiceView:
+async def record_change(
+    context: TenantContext,
+    locked: Locked,
+    event_type: str,
+    values: Mapping[str, Any],
+    *,
+    data: Mapping[str, Any] | None = None,
+) -> InvoiceView:
+    """One event of `event_type` (with `data`) and `values` set, keeping the status, through the
+    repository's claim (which bumps the version). Pre: `locked` under this transaction."""
     now = utc_now()
     status = locked.facts.status.value
     event = PendingEvent(
-        type=event_type, from_status=status, actor=context.actor, request_id=context.request_id, at=now
+        type=event_type,
+        from_status=status,
+        actor=context.actor,
+        request_id=context.request_id,
+        at=now,
+        data=dict(data) if data is not None else None,
     )
     invoice_id = locked.invoice["id"]
     changed = await locked.repository.claim(
