@@ -5,9 +5,10 @@ serve --workers N`, before the workers start) prometheus-client writes each proc
 to files there and a scrape, whichever worker answers it, aggregates them. Without it the
 process's own registry answers. The choice is made when this module is first imported.
 
-Values that live in the database (outbox depth, the worker's heartbeat) are read at scrape
-time by samplers (`app.state.metrics_samplers`), which set the gauges below and are then
-collected like everything else.
+Values that live in the database are read at scrape time by samplers
+(`app.state.metrics_samplers`), which set their gauges and are then collected like everything
+else. The outbox's series (depth, oldest message, deliveries by result, worker heartbeat) come
+with the outbox itself: a gauge of something that does not run yet would read as healthy.
 """
 
 import inspect
@@ -51,24 +52,6 @@ DB_POOL_IN_USE = Gauge(
     "Database connections checked out of the pool.",
     multiprocess_mode="livesum",
 )
-# Read from the shared database by whichever process samples: the latest reading is the truth.
-OUTBOX_DEPTH = Gauge("invoicing_outbox_depth", "Outbox messages not yet delivered.", multiprocess_mode="mostrecent")
-OUTBOX_OLDEST_AGE = Gauge(
-    "invoicing_outbox_oldest_message_age_seconds",
-    "Age of the oldest undelivered outbox message (0 when the outbox is empty).",
-    multiprocess_mode="mostrecent",
-)
-WORKER_HEARTBEAT_AGE = Gauge(
-    "invoicing_worker_heartbeat_age_seconds",
-    "Seconds since the freshest delivery worker's last heartbeat.",
-    multiprocess_mode="mostrecent",
-)
-DELIVERIES = Counter(
-    "invoicing_deliveries",
-    "Delivery attempts (webhooks, e-mail), by result (e.g. delivered, retry, failed).",
-    ["result"],
-)
-
 logger = logging.getLogger("invoicing.metrics")
 
 Sampler = Callable[[State], Awaitable[None] | None]
@@ -76,20 +59,6 @@ Sampler = Callable[[State], Awaitable[None] | None]
 
 def count_transition(action: str) -> None:
     TRANSITIONS.labels(action).inc()
-
-
-def count_delivery(result: str) -> None:
-    """One delivery attempt ended; `result` is a small fixed vocabulary, never a URL or an error text."""
-    DELIVERIES.labels(result).inc()
-
-
-def set_outbox(*, depth: int, oldest_age_seconds: float) -> None:
-    OUTBOX_DEPTH.set(depth)
-    OUTBOX_OLDEST_AGE.set(oldest_age_seconds)
-
-
-def set_worker_heartbeat_age(seconds: float) -> None:
-    WORKER_HEARTBEAT_AGE.set(seconds)
 
 
 def track_pool(engine: AsyncEngine) -> None:
