@@ -48,7 +48,13 @@ GLOBAL_UNIQUE_KEYS = {
     ("api_clients", ("client_id",)),
     ("invoices", ("hosted_token",)),
 }
-LOOKUP_FUNCTIONS = {"invoicing_token_by_hash", "invoicing_client_by_client_id", "invoicing_invoice_by_hosted_token"}
+LOOKUP_FUNCTIONS = {
+    "invoicing_token_by_hash",
+    "invoicing_client_by_client_id",
+    "invoicing_invoice_by_hosted_token",
+    "invoicing_outbox_due_tenants",
+    "invoicing_outbox_stats",
+}
 
 
 @pytest.fixture

@@ -34,11 +34,13 @@ from invoicing.invoices.action_endpoints import router as invoice_actions_router
 from invoicing.invoices.endpoints import router as invoices_router
 from invoicing.operations import setup as operations
 from invoicing.operations.endpoints import PATHS as OPERATIONS_PATHS
+from invoicing.outbox import tables as outbox_tables  # noqa: F401 (registers the tables; used from the outbox's repository soon)
 from invoicing.payments.endpoints import router as payments_router
 from invoicing.series.endpoints import router as series_router
 from invoicing.tenants.endpoints import LOGO_PATH
 from invoicing.tenants.endpoints import router as tenant_router
 from invoicing.tenants.logo import MAX_LOGO_BYTES
+from invoicing.webhooks import tables as webhook_tables  # noqa: F401
 
 DESCRIPTION = """\
 Multi-tenant invoicing: drafts with exact totals, issuing under gapless numbers, and an event

@@ -1,0 +1,2 @@
+"""The outbox: what a change tells the outside world, written in the change's transaction and
+delivered by the worker (webhooks and e-mails), at least once, with retries."""

@@ -1,0 +1,1 @@
+"""Webhook endpoints: a tenant's receivers of signed events (Standard Webhooks)."""
