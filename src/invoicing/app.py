@@ -34,13 +34,12 @@ from invoicing.invoices.action_endpoints import router as invoice_actions_router
 from invoicing.invoices.endpoints import router as invoices_router
 from invoicing.operations import setup as operations
 from invoicing.operations.endpoints import PATHS as OPERATIONS_PATHS
-from invoicing.outbox import tables as outbox_tables  # noqa: F401 (registers the tables; used from the outbox's repository soon)
+from invoicing.outbox.setup import delivery_in_server, install_delivery
 from invoicing.payments.endpoints import router as payments_router
 from invoicing.series.endpoints import router as series_router
 from invoicing.tenants.endpoints import LOGO_PATH
 from invoicing.tenants.endpoints import router as tenant_router
 from invoicing.tenants.logo import MAX_LOGO_BYTES
-from invoicing.webhooks import tables as webhook_tables  # noqa: F401
 
 DESCRIPTION = """\
 Multi-tenant invoicing: drafts with exact totals, issuing under gapless numbers, and an event
@@ -107,7 +106,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         operations.on_startup(app.state.engine)
         try:
             await check_app_role(app.state.engine)
-            yield
+            async with delivery_in_server(app.state.engine, settings):
+                yield
         finally:
             await app.state.engine.dispose()
 
@@ -143,6 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
     )
     operations.install_operations(app, settings)  # outermost: sees every answer, times all of it
+    install_delivery(app, settings)
     install_problem_handlers(app)
     app.add_exception_handler(IntegrityError, handle_integrity_error)
     app.add_exception_handler(PoolTimeout, handle_pool_timeout)

@@ -96,6 +96,32 @@ class Settings(BaseSettings):
     mail_dir: Path = Field(default=Path("var") / "mail", description="Where .eml files go without SMTP_URL.")
     smtp_timeout_seconds: float = Field(default=30, gt=0, le=300, description="Per SMTP connect and command.")
 
+    webhook_allow_private_networks: bool = False  # TEMPORARY until webhooks-api lands
+    delivery_in_server: Literal["auto", "on", "off"] = Field(
+        default="auto",
+        description="Run the outbox worker inside `invoicing serve` (each server process runs one). auto: on for "
+        "SQLite (so `make run` delivers with nothing else to start), off for PostgreSQL, where `invoicing worker` "
+        "runs beside the servers.",
+    )
+    readiness_requires_worker: bool = Field(
+        default=True,
+        description="/readyz answers 503 unless some outbox worker's heartbeat is fresh (30 s).",
+    )
+    worker_concurrency: int = Field(default=16, ge=1, le=256, description="Deliveries one worker has in flight.")
+    worker_lease_seconds: float = Field(
+        default=120,
+        ge=5,
+        le=3600,
+        description="How long a claimed delivery stays a worker's before others may retry it.",
+    )
+    worker_poll_seconds: float = Field(default=0.5, gt=0, le=60, description="How often an idle worker looks for work.")
+
+    @property
+    def runs_delivery_in_server(self) -> bool:
+        if self.delivery_in_server == "auto":
+            return self.database_url.startswith("sqlite")
+        return self.delivery_in_server == "on"
+
     @property
     def base_url(self) -> str:
         """PUBLIC_BASE_URL without its trailing slash, or the address `invoicing serve` listens on."""

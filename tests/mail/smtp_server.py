@@ -83,11 +83,15 @@ def _check_login(user: str, password: str) -> Any:
 
 @contextmanager
 def smtp_server(
-    inbox: Inbox, *, certificate: tuple[Path, Path] | None = None, login: tuple[str, str] | None = None
+    inbox: Inbox,
+    *,
+    certificate: tuple[Path, Path] | None = None,
+    login: tuple[str, str] | None = None,
+    port: int | None = None,
 ) -> Iterator[int]:
-    """Runs the server for the block; yields its port. With `certificate`: STARTTLS required;
-    with `login`: AUTH required (after STARTTLS)."""
-    port = free_port()
+    """Runs the server for the block (on `port`, or a free one); yields its port. With
+    `certificate`: STARTTLS required; with `login`: AUTH required (after STARTTLS)."""
+    port = port or free_port()
     options: dict[str, Any] = {}
     if certificate is not None:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

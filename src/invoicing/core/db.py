@@ -14,10 +14,11 @@ Migrations and the operator's commands use the login user (the tables' owner).
 import asyncio
 import logging
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection, make_url
@@ -116,27 +117,71 @@ async def _writer_turn(engine: AsyncEngine, *, write: bool) -> AsyncIterator[Non
 async def transaction(engine: AsyncEngine, *, write: bool) -> AsyncIterator[AsyncConnection]:
     """One transaction: committed when the block ends normally, rolled back on any exception.
 
-    Callbacks registered with `after_commit` run once it has committed, and are dropped if it rolls back.
+    Hooks registered with `before_commit` run, in order, when the block has ended normally,
+    still inside the transaction (a hook that fails rolls it back). Callbacks registered with
+    `after_commit` run once it has committed, and are dropped if it rolls back.
     """
     async with _writer_turn(engine, write=write), engine.connect() as connection:
         if write:
             connection = await connection.execution_options(**{WRITE_OPTION: True})
+        # `info` belongs to the pooled DBAPI connection and outlives this checkout: the state is
+        # made fresh here and removed below, so nothing of one transaction reaches the next.
+        state = connection.info[TRANSACTION_STATE] = TransactionState()
         try:
             async with connection.begin():
                 yield connection
+                await state.run_before_commit(connection)
         finally:
-            callbacks = connection.info.pop(AFTER_COMMIT, [])
-        for callback in callbacks:
+            del connection.info[TRANSACTION_STATE]
+        for callback in state.after_commit:
             callback()
 
 
-AFTER_COMMIT = "invoicing_after_commit"
+TRANSACTION_STATE = "invoicing_transaction"
+Hook = Callable[[AsyncConnection], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class TransactionState:
+    """What features attach to one `transaction`: hooks to run before and after it commits, and
+    values they keep until then (`local`)."""
+
+    before_commit: dict[str, Hook] = field(default_factory=dict)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    local: dict[str, Any] = field(default_factory=dict)
+
+    async def run_before_commit(self, connection: AsyncConnection) -> None:
+        """Each hook once, in order; a hook may register another, which runs too."""
+        done: set[str] = set()
+        while pending := [key for key in self.before_commit if key not in done]:
+            for key in pending:
+                done.add(key)
+                await self.before_commit[key](connection)
+
+
+def transaction_state(connection: AsyncConnection) -> TransactionState:
+    """The state of the `transaction` `connection` is in; RuntimeError outside one (a change made
+    there would commit without what its hooks write, e.g. its outbox messages)."""
+    state = connection.info.get(TRANSACTION_STATE)
+    if state is None:
+        raise RuntimeError("not inside invoicing.core.db.transaction: its hooks would never run")
+    return cast(TransactionState, state)
+
+
+def before_commit(connection: AsyncConnection, key: str, hook: Hook) -> None:
+    """Runs `hook` once, just before the transaction of `connection` commits (in it: what it
+    writes commits with the rest, and a hook that raises rolls everything back). Registering
+    under a `key` already registered does nothing, so a feature may ask at every change and
+    still run once."""
+    transaction_state(connection).before_commit.setdefault(key, hook)
 
 
 def after_commit(connection: AsyncConnection, callback: Callable[[], None]) -> None:
     """Runs `callback` (quick, not failing: a metric) once the transaction of `connection` has
-    committed; never if it rolls back. Only inside `transaction`, which runs and clears them."""
-    connection.info.setdefault(AFTER_COMMIT, []).append(callback)
+    committed; never if it rolls back."""
+    state = connection.info.get(TRANSACTION_STATE)
+    if state is not None:  # outside `transaction` (a test's own connection) nothing commits for it to follow
+        cast(TransactionState, state).after_commit.append(callback)
 
 
 def is_postgresql(connection: AsyncConnection) -> bool:

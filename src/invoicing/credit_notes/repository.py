@@ -17,6 +17,7 @@ from invoicing.credit_notes.money import Credited, CreditedTotals
 from invoicing.credit_notes.tables import credit_allocations, credit_note_events, credit_note_lines, credit_notes
 from invoicing.events.repository import PendingEvent
 from invoicing.invoices.money import ZERO
+from invoicing.outbox.messages import CREDIT_NOTE, note_event
 
 
 class CreditNoteRepository(TenantScopedRepository):
@@ -40,11 +41,14 @@ class CreditNoteRepository(TenantScopedRepository):
         await self.connection.execute(clear)
         await self.insert_lines(credit_note_id, rows)
 
-    async def get(self, credit_note_id: int, *, for_update: bool = False) -> RowMapping | None:
-        """A visible (not deleted) credit note; `for_update` locks its row."""
-        statement = self.select_from_table().where(
-            credit_notes.c.id == credit_note_id, credit_notes.c.status != "deleted"
-        )
+    async def get(
+        self, credit_note_id: int, *, for_update: bool = False, include_deleted: bool = False
+    ) -> RowMapping | None:
+        """A visible (not deleted) credit note; `for_update` locks its row; `include_deleted`
+        finds a deleted one too."""
+        statement = self.select_from_table().where(credit_notes.c.id == credit_note_id)
+        if not include_deleted:
+            statement = statement.where(credit_notes.c.status != "deleted")
         if for_update:
             statement = statement.with_for_update()
         return await fetch_optional(self.connection, statement)
@@ -179,6 +183,7 @@ class CreditNoteRepository(TenantScopedRepository):
             **event.values(),
         )
         await self.connection.execute(statement)
+        note_event(self.connection, self.tenant_id, CREDIT_NOTE, note["id"], event.type, event.at)
 
     async def events_for(self, credit_note_id: int) -> list[RowMapping]:
         statement = (

@@ -215,6 +215,15 @@ async def get_credit_note(context: TenantContext, credit_note_id: int) -> Credit
     return await _view(repository, await _load_note(repository, credit_note_id))
 
 
+async def credit_note_as_changed(context: TenantContext, credit_note_id: int) -> CreditNoteView:
+    """The credit note as this transaction left it, a deleted draft included (its webhook's data)."""
+    repository = CreditNoteRepository(context.connection, context.tenant_id)
+    note = await repository.get(credit_note_id, include_deleted=True)
+    if note is None:
+        raise CreditNoteNotFound("Credit note not found.")
+    return await _view(repository, note)
+
+
 async def list_credit_notes(
     context: TenantContext,
     *,

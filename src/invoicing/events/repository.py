@@ -8,6 +8,7 @@ from sqlalchemy import CTE, Insert, RowMapping, bindparam, select
 from invoicing.core.ids import new_public_id
 from invoicing.core.repository import Record, TenantScopedRepository
 from invoicing.events.tables import invoice_events
+from invoicing.outbox.messages import INVOICE, note_event
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,12 +55,13 @@ class EventRepository(TenantScopedRepository):
     table = invoice_events
 
     async def append_for(self, invoice: Record, event: PendingEvent) -> None:
-        """The event of `invoice` as just changed (its id, version and status)."""
+        """The event of `invoice` as just changed (its id, version and status), and its webhook."""
         await self.connection.execute(
             self.insert_values(
                 invoice_id=invoice["id"], sequence=invoice["version"], to_status=invoice["status"], **event.values()
             )
         )
+        note_event(self.connection, self.tenant_id, INVOICE, invoice["id"], event.type, event.at)
 
     async def for_invoice(self, invoice_id: int) -> list[RowMapping]:
         statement = (

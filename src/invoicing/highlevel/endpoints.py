@@ -224,8 +224,11 @@ async def void_invoice(invoice_public_id: InvoiceIdPath, body: VoidInvoice, cont
 @router.post("/invoices/{invoiceId}/send", summary="Send invoice", response_model=SentInvoice, responses=ERRORS)
 async def send_invoice(invoice_public_id: InvoiceIdPath, body: SendInvoice, context: WriteContext) -> HighLevelResponse:
     location = await lookups.location_of(context, body.alt_id)
-    view = await actions.send_invoice(context, await lookups.invoice_id_of(context, invoice_public_id))
-    # Delivery is the client's business (SPEC 3: send stamps sent_at): nothing went by SMS or email.
+    # E-mailed when HighLevel would e-mail it: an action with e-mail in it, in live mode (test
+    # mode sends nothing). SMS is not a channel of this service; "sms" only marks the invoice sent.
+    emailed = body.action in ("sms_and_email", "email") and body.live_mode
+    invoice_id = await lookups.invoice_id_of(context, invoice_public_id)
+    view = await actions.send_invoice(context, invoice_id, email=emailed)
     return HighLevelResponse({"invoice": await shown(context, view, location), "smsData": {}, "emailData": {}})
 
 

@@ -9,10 +9,12 @@ from invoicing.core.context import TenantContext
 from invoicing.invoices.lifecycle import Action, Status
 from invoicing.invoices.service import issuing_values
 from invoicing.invoices.transitions import InvoiceView, apply, lock_for, unchanged
+from invoicing.outbox.messages import queue_email
 
 
-async def send_invoice(context: TenantContext, invoice_id: int) -> InvoiceView:
-    """Stamps `sent_at`; a draft is issued first (numbered), in the same change and event.
+async def send_invoice(context: TenantContext, invoice_id: int, *, email: bool = True) -> InvoiceView:
+    """Stamps `sent_at`; a draft is issued first (numbered), in the same change and event; with
+    `email`, the invoice's e-mail to its receiver goes out through the outbox once this commits.
 
     Pre: draft, issued, partially_paid or paid (else 409 invoice_not_sendable).
     """
@@ -22,7 +24,10 @@ async def send_invoice(context: TenantContext, invoice_id: int) -> InvoiceView:
     if locked.facts.status is Status.DRAFT:
         values |= await issuing_values(context, locked, at=now)
     data = {"document_number": values["document_number"]} if "document_number" in values else None
-    return await apply(context, locked, Action.SEND, at=now, values=values, data=data)
+    sent = await apply(context, locked, Action.SEND, at=now, values=values, data=data)
+    if email:
+        await queue_email(context, invoice_id, at=now)
+    return sent
 
 
 async def cancel_invoice(context: TenantContext, invoice_id: int) -> InvoiceView:

@@ -17,6 +17,7 @@ from invoicing.core.search import like_pattern, search_key
 from invoicing.customers.tables import customers
 from invoicing.events.repository import EventRepository, PendingEvent, append_after
 from invoicing.invoices.tables import invoice_lines, invoices
+from invoicing.outbox.messages import INVOICE, note_event
 
 CUSTOMER_PREFIX = "customer__"
 _CUSTOMER_COLUMNS: list[Label[Any]] = [column.label(CUSTOMER_PREFIX + column.name) for column in customers.c]
@@ -64,22 +65,20 @@ def _split(row: RowMapping) -> InvoiceRow:
     return InvoiceRow(invoice=row, customer={key: row[labelled] for labelled, key in _CUSTOMER_KEYS})
 
 
-def _visible_with_customer() -> Select[Any]:
-    """Visible (not deleted) invoices of the bound tenant, each with its customer."""
+def _visible_with_customer(*, include_deleted: bool = False) -> Select[Any]:
+    """Visible (not deleted) invoices of the bound tenant, each with its customer; with
+    `include_deleted`, deleted ones too (what an `invoice.deleted` webhook shows)."""
     # The customer is joined on (tenant_id, id): it can only ever be this tenant's.
     joined = invoices.outerjoin(
         customers, (customers.c.tenant_id == invoices.c.tenant_id) & (customers.c.id == invoices.c.customer_id)
     )
-    return (
-        select(invoices, *_CUSTOMER_COLUMNS)
-        .select_from(joined)
-        .where(tenant_bound(invoices), invoices.c.status != "deleted")
-    )
+    statement = select(invoices, *_CUSTOMER_COLUMNS).select_from(joined).where(tenant_bound(invoices))
+    return statement if include_deleted else statement.where(invoices.c.status != "deleted")
 
 
 @cache
-def _one_with_customer(*, for_update: bool) -> Select[Any]:
-    statement = _visible_with_customer().where(invoices.c.id == bindparam("invoice_id"))
+def _one_with_customer(*, for_update: bool, include_deleted: bool = False) -> Select[Any]:
+    statement = _visible_with_customer(include_deleted=include_deleted).where(invoices.c.id == bindparam("invoice_id"))
     return statement.with_for_update(of=invoices) if for_update else statement
 
 
@@ -185,9 +184,12 @@ class InvoiceRepository(TenantScopedRepository):
         ).returning(invoices)
         return await fetch_one(self.connection, statement)
 
-    async def get(self, invoice_id: int, *, for_update: bool = False) -> InvoiceRow | None:
-        """A visible (not deleted) invoice with its customer; `for_update` locks the row."""
-        statement = _one_with_customer(for_update=for_update)
+    async def get(
+        self, invoice_id: int, *, for_update: bool = False, include_deleted: bool = False
+    ) -> InvoiceRow | None:
+        """A visible (not deleted) invoice with its customer; `for_update` locks the row;
+        `include_deleted` finds a deleted one too."""
+        statement = _one_with_customer(for_update=for_update, include_deleted=include_deleted)
         row = await fetch_optional(self.connection, statement, self.bound(invoice_id=invoice_id))
         return _split(row) if row is not None else None
 
@@ -236,8 +238,11 @@ class InvoiceRepository(TenantScopedRepository):
             **{f"event_{key}": value for key, value in pending.items()},
         )
         row = await fetch_optional(self.connection, statement, params)
-        if row is not None and event is not None and not pending:
-            await EventRepository(self.connection, self.tenant_id).append_for(row, event)
+        if row is not None and event is not None:
+            if pending:  # written by the statement itself; its webhook goes out as every event's does
+                note_event(self.connection, self.tenant_id, INVOICE, row["id"], event.type, event.at)
+            else:
+                await EventRepository(self.connection, self.tenant_id).append_for(row, event)
         return row
 
     async def mark_read(self, invoice_id: int, *, event: PendingEvent) -> RowMapping | None:

@@ -168,6 +168,16 @@ async def get_invoice(context: TenantContext, invoice_id: int) -> InvoiceView:
     return InvoiceView(invoice=current.invoice, customer=current.customer, lines=lines)
 
 
+async def invoice_as_changed(context: TenantContext, invoice_id: int) -> InvoiceView:
+    """The invoice as this transaction left it, a deleted draft included (its webhook's data)."""
+    repository = InvoiceRepository(context.connection, context.tenant_id)
+    current = await repository.get(invoice_id, include_deleted=True)
+    if current is None:
+        raise InvoiceNotFound("Invoice not found.")
+    lines = (await repository.lines_for([invoice_id]))[invoice_id]
+    return InvoiceView(invoice=current.invoice, customer=current.customer, lines=lines)
+
+
 class ListedLines(Enum):
     """What a list page reads of its invoices' lines (finding: a page of 20 invoices of 500
     lines was 7 MB). The single invoice always carries all of its lines."""

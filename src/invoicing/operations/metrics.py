@@ -7,8 +7,9 @@ process's own registry answers. The choice is made when this module is first imp
 
 Values that live in the database are read at scrape time by samplers
 (`app.state.metrics_samplers`), which set their gauges and are then collected like everything
-else. The outbox's series (depth, oldest message, deliveries by result, worker heartbeat) come
-with the outbox itself: a gauge of something that does not run yet would read as healthy.
+else: the outbox's depth and the age of its oldest waiting message (`sample_outbox`), and the
+freshest worker heartbeat. Deliveries are counted by whichever process makes them (a separate
+`invoicing worker` exposes none of its own: its results are read from the outbox).
 """
 
 import inspect
@@ -52,6 +53,28 @@ DB_POOL_IN_USE = Gauge(
     "Database connections checked out of the pool.",
     multiprocess_mode="livesum",
 )
+# Read from the database at scrape time; every worker process reads the same value, so the
+# newest of them is the one answer.
+OUTBOX_DEPTH = Gauge(
+    "invoicing_outbox_depth",
+    "Outbox work waiting: messages not fanned out yet plus deliveries pending (retries included).",
+    multiprocess_mode="mostrecent",
+)
+OUTBOX_OLDEST_AGE = Gauge(
+    "invoicing_outbox_oldest_age_seconds",
+    "Age of the oldest message still waiting for a delivery (0 when none waits).",
+    multiprocess_mode="mostrecent",
+)
+WORKER_HEARTBEAT_AGE = Gauge(
+    "invoicing_worker_heartbeat_age_seconds",
+    "Seconds since the freshest outbox worker heartbeat (NaN when no worker has ever beaten).",
+    multiprocess_mode="mostrecent",
+)
+DELIVERIES = Counter(
+    "invoicing_outbox_deliveries",
+    "Delivery attempts made by this process's outbox worker, by kind (webhook, email) and result.",
+    ["kind", "result"],
+)
 logger = logging.getLogger("invoicing.metrics")
 
 Sampler = Callable[[State], Awaitable[None] | None]
@@ -59,6 +82,10 @@ Sampler = Callable[[State], Awaitable[None] | None]
 
 def count_transition(action: str) -> None:
     TRANSITIONS.labels(action).inc()
+
+
+def count_delivery(kind: str, result: str) -> None:
+    DELIVERIES.labels(kind, result).inc()
 
 
 def track_pool(engine: AsyncEngine) -> None:
