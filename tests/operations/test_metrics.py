@@ -3,6 +3,8 @@ committed lifecycle transitions, the pool, and values samplers read at scrape ti
 
 The registry is the process's: counters only grow, so tests compare before and after."""
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 from prometheus_client import Gauge
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -11,6 +13,8 @@ from starlette.datastructures import State
 from invoicing.operations import metrics
 from tests.conftest import Tenant
 from tests.operations.support import app_client, scrape, value
+from tests.outbox.receiver import receiver
+from tests.outbox.support import add_endpoint, settle_earlier_work, worker_for
 
 INVOICE_ROUTE = "/api/v1/invoices/{invoice_id}"
 
@@ -92,3 +96,30 @@ async def test_metrics_token_when_set_is_required_as_a_bearer(app_engine: AsyncE
     assert missing.status_code == wrong.status_code == 401
     assert missing.json()["code"] == "metrics_token_required"
     assert ("invoicing_db_pool_connections_in_use", frozenset()) in page
+
+
+async def test_the_outbox_depth_oldest_age_heartbeat_and_deliveries_are_exposed(
+    client: httpx.AsyncClient, engine: AsyncEngine, app_engine: AsyncEngine, tenant: Tenant
+) -> None:
+    await settle_earlier_work(engine)
+    empty = await scrape(client)
+    assert value(empty, "invoicing_outbox_depth") == 0
+    assert value(empty, "invoicing_outbox_oldest_age_seconds") == 0
+    await tenant.issue((await tenant.create_draft())["id"])  # two events: two messages waiting
+    waiting = await scrape(client)
+    assert value(waiting, "invoicing_outbox_depth") == 2
+    assert value(waiting, "invoicing_outbox_oldest_age_seconds") > 0
+    with receiver() as hooks:
+        await add_endpoint(engine, tenant, hooks.url, created_at=datetime.now(UTC) - timedelta(minutes=1))
+        worker = worker_for(app_engine)
+        await worker.beat()
+        await worker.run_until_idle()
+    done = await scrape(client)
+    assert value(done, "invoicing_outbox_depth") == 0
+    delivered = "invoicing_outbox_deliveries_total"
+    assert (
+        value(done, delivered, kind="webhook", result="delivered")
+        - value(waiting, delivered, kind="webhook", result="delivered")
+        == 2
+    )
+    assert 0 <= value(done, "invoicing_worker_heartbeat_age_seconds") < 30

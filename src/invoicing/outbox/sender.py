@@ -40,6 +40,12 @@ class Posted:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
+def pinned_url(target: Target) -> str:
+    """The target's URL with its approved address in place of its host name."""
+    address = f"[{target.address}]" if ":" in target.address else target.address
+    return f"{target.scheme}://{address}:{target.port}{target.path}"
+
+
 def signature_header(webhook_id: str, sent_at: datetime, body: str, secrets: Sequence[str]) -> str:
     return " ".join(Webhook(secret).sign(webhook_id, sent_at, body) for secret in secrets)
 
@@ -69,7 +75,7 @@ async def post_signed(
     try:
         async with asyncio.timeout(seconds):
             request = client.build_request(
-                "POST", target.pinned_url, content=body.encode(), headers=headers, extensions=extensions
+                "POST", pinned_url(target), content=body.encode(), headers=headers, extensions=extensions
             )
             response = await client.send(request, stream=True, follow_redirects=False)
             try:

@@ -26,11 +26,6 @@ class Target:
         default = 443 if self.scheme == "https" else 80
         return self.host if self.port == default else f"{self.host}:{self.port}"
 
-    @property
-    def pinned_url(self) -> str:
-        address = f"[{self.address}]" if ":" in self.address else self.address
-        return f"{self.scheme}://{address}:{self.port}{self.path}"
-
 
 async def resolve_target(url: str, *, allow_private: bool) -> Target:
     parts = urlsplit(url)
