@@ -34,13 +34,13 @@ from invoicing.invoices.action_endpoints import router as invoice_actions_router
 from invoicing.invoices.endpoints import router as invoices_router
 from invoicing.operations import setup as operations
 from invoicing.operations.endpoints import PATHS as OPERATIONS_PATHS
-from invoicing.outbox import tables as outbox_tables  # noqa: F401 (registers the tables; used from the outbox's repository soon)
 from invoicing.payments.endpoints import router as payments_router
 from invoicing.series.endpoints import router as series_router
 from invoicing.tenants.endpoints import LOGO_PATH
 from invoicing.tenants.endpoints import router as tenant_router
 from invoicing.tenants.logo import MAX_LOGO_BYTES
-from invoicing.webhooks import tables as webhook_tables  # noqa: F401
+from invoicing.webhooks import secrets as webhook_secrets
+from invoicing.webhooks.endpoints import router as webhooks_router
 
 DESCRIPTION = """\
 Multi-tenant invoicing: drafts with exact totals, issuing under gapless numbers, and an event
@@ -60,6 +60,7 @@ PRIMARY_API_ROUTERS = (
     credit_notes_router,
     clients_router,
     tenant_router,
+    webhooks_router,
 )
 
 
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     links.configure(settings)
     download_signing.configure(settings)
+    webhook_secrets.configure(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
