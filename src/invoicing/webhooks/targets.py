@@ -170,16 +170,24 @@ async def resolve_target(url: str, *, allow_private: bool) -> Target:
         reason, kind = refused
         if reason is Refusal.LINK_LOCAL_ADDRESS:
             raise TargetRefused(
-                reason, f"resolves to a link-local address ({address}), where cloud metadata lives; never allowed"
+                reason,
+                f"resolves to a link-local address ({_shown(address)}), where cloud metadata lives; never allowed",
             )
         if not allow_private:
             raise TargetRefused(
                 reason,
-                f"resolves to a private or loopback address ({address}, {kind}); "
+                f"resolves to a private or loopback address ({_shown(address)}, {kind}); "
                 "set WEBHOOK_ALLOW_PRIVATE_NETWORKS=true to allow",
             )
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return Target(scheme=scheme, host=host, port=port, path=path, address=str(addresses[0]))
+
+
+def _shown(address: IPAddress) -> str:
+    # An IPv4-mapped address as `::ffff:10.0.0.7` on every Python (3.13 changed its str()).
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return f"::ffff:{address.ipv4_mapped}"
+    return str(address)
 
 
 def _is_ip_literal(host: str | None) -> bool:
