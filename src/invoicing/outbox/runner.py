@@ -17,6 +17,7 @@ from invoicing.documents import links
 from invoicing.operations import metrics
 from invoicing.operations.log_format import configure_logging
 from invoicing.outbox.worker import Worker
+from invoicing.webhooks import secrets as webhook_secrets
 
 logger = logging.getLogger("invoicing.worker")
 
@@ -29,6 +30,7 @@ async def run_worker(settings: Settings, *, metrics_port: int | None = None) -> 
         start_http_server(metrics_port, addr=settings.host)
         logger.info("worker metrics on http://%s:%d/metrics", settings.host, metrics_port)
     links.configure(settings)  # the e-mails carry the hosted link
+    webhook_secrets.configure(settings)  # the endpoints' secrets are sealed with SECRET_KEY
     engine = create_engine(
         settings.app_database_url or settings.database_url,
         pool_size=max(2, min(settings.worker_concurrency, settings.db_pool_size)),
