@@ -6,7 +6,10 @@ reason in the summary) only when no server is reachable and CI is unset; under C
 """
 
 import asyncio
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -31,6 +34,12 @@ from invoicing.tenants.service import create_tenant
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# Every app the tests make (some at import time) seals webhook secrets with a key file made on
+# first use; it goes to a directory of this run's, never into the checkout's var/.
+if "SECRET_KEY_FILE" not in os.environ:
+    _KEY_DIRECTORY = tempfile.mkdtemp(prefix="invoicing-test-")
+    atexit.register(shutil.rmtree, _KEY_DIRECTORY, ignore_errors=True)
+    os.environ["SECRET_KEY_FILE"] = str(Path(_KEY_DIRECTORY) / "secret_key")
 
 
 def _postgres_reachable() -> str | None:

@@ -77,6 +77,14 @@ async def make_credit_note(tenant: Tenant, ids: Ids) -> int:
     return await _draft_credit_note(tenant)
 
 
+async def make_webhook_endpoint(tenant: Tenant, ids: Ids) -> int:
+    """An enabled endpoint (at a public IP literal: no DNS), so a leaking change, rotation,
+    delete or replay would visibly change it or its deliveries."""
+    response = await tenant.post("/webhook-endpoints", json={"url": "https://93.184.215.14/hook"})
+    assert response.status_code == 201, response.text
+    return int(response.json()["data"]["id"])
+
+
 # A factory gets the ids already made for the same call in the same tenant (path order, then
 # body ids), so a nested resource can hang off its parent: `ids["invoice_id"]`.
 FACTORIES: dict[str, Factory] = {
@@ -84,6 +92,7 @@ FACTORIES: dict[str, Factory] = {
     "invoice_id": make_invoice,
     "api_client_id": make_api_client,
     "credit_note_id": make_credit_note,
+    "webhook_endpoint_id": make_webhook_endpoint,
 }
 
 FREE_CREDIT_LINE = {"name": "Goodwill", "quantity": "1", "unit_price": "1.00", "vat_rate_percent": "0"}
@@ -158,6 +167,12 @@ CALLS: dict[tuple[str, str], tuple[Call, ...]] = {
     ("GET", "/api/v1/credit-notes"): (
         Call(params=lambda ids: {"customer_id": ids["customer_id"]}, ids=("customer_id",), expect=200),
     ),
+    ("PATCH", "/api/v1/webhook-endpoints/{webhook_endpoint_id}"): (Call(json=lambda ids: {"description": "x"}),),
+    ("DELETE", "/api/v1/webhook-endpoints/{webhook_endpoint_id}"): (Call(),),
+    ("POST", "/api/v1/webhook-endpoints/{webhook_endpoint_id}/rotate-secret"): (Call(),),
+    ("POST", "/api/v1/webhook-endpoints/{webhook_endpoint_id}/replay"): (
+        Call(json=lambda ids: {"since": "2026-01-01T00:00:00Z"}),
+    ),
 }
 
 # Routes that name no tenant resource by id anywhere (path, body or query).
@@ -176,6 +191,9 @@ TAKES_NO_ID: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/api/v1/tenant/logo"),
         ("PUT", "/api/v1/tenant/logo"),
         ("DELETE", "/api/v1/tenant/logo"),
+        ("GET", "/api/v1/webhook-endpoints"),
+        ("POST", "/api/v1/webhook-endpoints"),
+        ("GET", "/api/v1/webhook-event-types"),
     }
 )
 

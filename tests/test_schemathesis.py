@@ -15,8 +15,9 @@ How the run is set up:
   to aim at: customers, and invoices in every lifecycle situation, archived or not.
 - `point_at_seed` (a `map_case` hook) swaps valid generated ids for the run's tenant and rows,
   so operations act on real data, not only on 404s.
+- Webhook URLs' made-up hosts resolve to a public address (a stub resolver, no DNS).
 - Narrow allowances (`filter_failure`), each explained where it is defined: two schemathesis
-  mislabels, and 422 refusals that depend on stored rows. One status is added to
+  mislabels, and 422 refusals that depend on stored rows (or on DNS). One status is added to
   `positive_data_acceptance` (412, a stale If-Match). No check or phase is switched off.
 """
 
@@ -41,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from invoicing.app import create_app
 from invoicing.config import Settings
+from invoicing.webhooks import targets as webhook_targets
 from tests.conftest import new_tenant
 from tests.lifecycle_states import SITUATIONS, Invoices
 
@@ -85,6 +87,11 @@ STATE_DEPENDENT_CODES = {
     "credit_currency_mismatch",
     "allocation_exceeds_credit",
     "allocation_exceeds_due",
+    # A webhook URL whose host resolves (or is written as) a private, loopback or link-local
+    # address: what DNS answers, not what the schema can say.
+    "webhook_url_refused",
+    # Replaying a stored message to an endpoint whose stored filter does not take its type.
+    "event_type_not_subscribed",
 }
 
 
@@ -110,6 +117,18 @@ async def seed(engine: AsyncEngine, client: httpx.AsyncClient) -> Seed:
     assert invoices.customer_id is not None
     customer_ids = [invoices.customer_id] + [(await tenant.create_customer())["id"] for _ in range(3)]
     return Seed(tenant.id, tenant.token, customer_ids, invoice_ids)
+
+
+@pytest.fixture(autouse=True)
+def _webhook_hosts_resolve_publicly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Generated webhook URLs name made-up hosts: each resolves to one public address here, so
+    endpoints get made (then changed, rotated, replayed) rather than all refused, and no DNS
+    query leaves the test. The SSRF rules have their own tests (tests/webhooks/test_ssrf.py)."""
+
+    async def lookup(host: str, port: int) -> list[str]:
+        return ["93.184.215.14"]
+
+    monkeypatch.setattr(webhook_targets, "lookup", lookup)
 
 
 def as_id(value: Any) -> int | None:

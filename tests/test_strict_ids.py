@@ -211,6 +211,8 @@ async def test_every_id_and_integer_of_the_primary_api_takes_plain_digits_only(
         f"/invoices/{invoice_id}/credit-notes", json={"lines": [line], "reason": "Probe", "issue": True}
     )
     assert credited.status_code == 201, credited.text
+    webhook = await tenant.post("/webhook-endpoints", json={"url": "https://93.184.215.14/hook"})
+    assert webhook.status_code == 201, webhook.text
     dialect = Dialect(
         prefix="",
         headers=tenant.headers,
@@ -220,6 +222,7 @@ async def test_every_id_and_integer_of_the_primary_api_takes_plain_digits_only(
             "customer_id": str(customer["id"]),
             "api_client_id": str(created.json()["data"]["id"]),
             "credit_note_id": str(credited.json()["data"]["credit_note"]["id"]),
+            "webhook_endpoint_id": str(webhook.json()["data"]["id"]),
             "limit": "1",
             "cursor": str(invoice["id"] + 1),  # the page after it starts with the invoice
         },

@@ -40,6 +40,8 @@ from invoicing.series.endpoints import router as series_router
 from invoicing.tenants.endpoints import LOGO_PATH
 from invoicing.tenants.endpoints import router as tenant_router
 from invoicing.tenants.logo import MAX_LOGO_BYTES
+from invoicing.webhooks import secrets as webhook_secrets
+from invoicing.webhooks.endpoints import router as webhooks_router
 
 DESCRIPTION = """\
 Multi-tenant invoicing: drafts with exact totals, issuing under gapless numbers, and an event
@@ -59,6 +61,7 @@ PRIMARY_API_ROUTERS = (
     credit_notes_router,
     clients_router,
     tenant_router,
+    webhooks_router,
 )
 
 
@@ -93,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     links.configure(settings)
     download_signing.configure(settings)
+    webhook_secrets.configure(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

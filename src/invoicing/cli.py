@@ -102,14 +102,15 @@ def serve(host: str | None, port: int | None, workers: int | None, as_json: bool
 
 @main.command()
 @click.option("--concurrency", type=int, default=None, help="Deliveries in flight. Default: WORKER_CONCURRENCY or 16.")
-def worker(concurrency: int | None) -> None:
+@click.option("--metrics-port", type=int, default=None, help="Serve this worker's /metrics on HOST:PORT.")
+def worker(concurrency: int | None, metrics_port: int | None) -> None:
     """Deliver the outbox (webhooks and e-mails) until SIGTERM or Ctrl-C; run as many as you like."""
     from invoicing.outbox.runner import run_worker
 
     settings = get_settings()
     if concurrency is not None:
         settings = settings.model_copy(update={"worker_concurrency": concurrency})
-    asyncio.run(run_worker(settings))
+    asyncio.run(run_worker(settings, metrics_port=metrics_port))
 
 
 @main.group()

@@ -95,8 +95,25 @@ class Settings(BaseSettings):
     )
     mail_dir: Path = Field(default=Path("var") / "mail", description="Where .eml files go without SMTP_URL.")
     smtp_timeout_seconds: float = Field(default=30, gt=0, le=300, description="Per SMTP connect and command.")
+    secret_key: SecretStr | None = Field(
+        default=None,
+        min_length=32,
+        description="Seals the webhook endpoints' signing secrets stored in the database (Fernet, its key derived "
+        "with HKDF-SHA256). A deployment on more than one machine must set it, the same everywhere. Unset: a "
+        "random key kept in SECRET_KEY_FILE, made on first use (good for one machine only).",
+    )
+    secret_key_file: Path = Field(
+        default=Path("var") / "secret_key",
+        description="Without SECRET_KEY: the file holding the key that seals webhook secrets (mode 0600, made on "
+        "first use). Losing it makes every stored webhook secret unreadable.",
+    )
+    webhook_allow_private_networks: bool = Field(
+        default=False,
+        description="Let webhook endpoints resolve to loopback, private, unique-local, CGNAT, multicast or reserved "
+        "addresses (a self-hosted LAN, tests). Link-local addresses (169.254.0.0/16, fe80::/10, cloud metadata) "
+        "are refused regardless.",
+    )
 
-    webhook_allow_private_networks: bool = False  # TEMPORARY until webhooks-api lands
     delivery_in_server: Literal["auto", "on", "off"] = Field(
         default="auto",
         description="Run the outbox worker inside `invoicing serve` (each server process runs one). auto: on for "

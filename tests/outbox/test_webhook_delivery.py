@@ -8,11 +8,13 @@ import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from invoicing.core.db import transaction
 from invoicing.outbox.schedule import MAX_ATTEMPTS, RETRY_SCHEDULE
+from invoicing.webhooks import targets
 from invoicing.webhooks.secrets import new_secret, seal
 from invoicing.webhooks.tables import webhook_endpoints
 from tests.conftest import Tenant
@@ -280,3 +282,43 @@ async def test_the_running_worker_delivers_new_work_at_once_and_stops_gracefully
     [delivery] = await deliveries_of(engine, tenant)
     assert delivery["state"] == "delivered"
     assert delivery["leased_by"] is None
+
+
+async def test_the_target_is_checked_again_at_delivery_time(
+    engine: AsyncEngine, app_engine: AsyncEngine, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS may change after the endpoint was saved: at delivery the host now resolves to the
+    cloud metadata address, and nothing is sent."""
+    with receiver() as hooks:
+        port = hooks.url.split(":")[2].split("/")[0]
+        await add_endpoint(engine, tenant, f"http://hooks.example.test:{port}/hooks", event_types=["invoice.issued"])
+
+        async def rebound(host: str, port: int) -> list[str]:
+            return ["169.254.169.254"] if host == "hooks.example.test" else ["127.0.0.1"]
+
+        monkeypatch.setattr(targets, "lookup", rebound)
+        await _one_event(tenant)
+        await worker_for(app_engine).run_once()
+        assert hooks.received == []
+    [attempt] = await attempts_of(engine, tenant)
+    assert attempt["outcome"] == "failed"
+    assert attempt["status_code"] is None
+    assert "169.254.169.254" in str(attempt["error"])
+
+
+async def test_a_host_name_is_delivered_to_the_address_it_was_approved_at(
+    engine: AsyncEngine, app_engine: AsyncEngine, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connection goes to the checked address, the host name stays in the Host header."""
+    with receiver() as hooks:
+        port = hooks.url.split(":")[2].split("/")[0]
+        await add_endpoint(engine, tenant, f"http://hooks.example.test:{port}/hooks", event_types=["invoice.issued"])
+
+        async def resolved(host: str, port: int) -> list[str]:
+            return ["127.0.0.1"]
+
+        monkeypatch.setattr(targets, "lookup", resolved)
+        await _one_event(tenant)
+        await worker_for(app_engine).run_once()
+        [request] = hooks.received
+    assert request.headers["host"] == f"hooks.example.test:{port}"

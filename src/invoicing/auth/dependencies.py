@@ -184,5 +184,25 @@ def write_context_for(scope: str) -> Callable[..., Awaitable[TenantContext]]:
     return open_primary_write_context
 
 
+def unkeyed_write_context_for(scope: str) -> Callable[..., Awaitable[TenantContext]]:
+    """A write context that takes no Idempotency-Key (nor If-Match): for calls whose answer
+    carries a new secret, which a stored replay would keep in the database in clear."""
+
+    async def open_unkeyed_write_context(
+        request: Request,
+        x_tenant: TenantHeader = None,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)] = None,
+    ) -> TenantContext:
+        return await open_tenant_context(
+            request,
+            token=credentials.credentials.strip() if credentials else None,
+            scope=scope,
+            write=True,
+            tenant_header=x_tenant if x_tenant is not None else "",
+        )
+
+    return open_unkeyed_write_context
+
+
 ReadContext = Annotated[TenantContext, Depends(read_context_for(INVOICES_READ))]
 WriteContext = Annotated[TenantContext, Depends(write_context_for(INVOICES_WRITE))]

@@ -184,6 +184,15 @@ def _without_final_newline(value: str) -> str:
 WebUrl = Annotated[str, StringConstraints(max_length=2048, pattern=WEB_URL), AfterValidator(_without_final_newline)]
 """An absolute http or https URL with a host (no javascript:, data:, ftp: or relative URLs)."""
 
+# 1 to 65535 in plain digits.
+PORT_NUMBER = "([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
+SERVER_URL = rf"^[Hh][Tt][Tt][Pp][Ss]?://{_URL_HOST}(:{PORT_NUMBER})?([/?#][^\x00-\x20\x7F{BIDI_CONTROLS}]*)?$"
+
+ServerUrl = Annotated[
+    str, StringConstraints(max_length=2048, pattern=SERVER_URL), AfterValidator(_without_final_newline)
+]
+"""A WebUrl the service itself connects to (a webhook endpoint): its port, if any, one that exists."""
+
 # -- dates: a documented range ----------------------------------------------------------------
 
 # Business dates (issue, due, payment) lie in 1900-01-01..2199-12-31: far from any real invoice,

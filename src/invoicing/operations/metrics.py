@@ -9,7 +9,7 @@ Values that live in the database are read at scrape time by samplers
 (`app.state.metrics_samplers`), which set their gauges and are then collected like everything
 else: the outbox's depth and the age of its oldest waiting message (`sample_outbox`), and the
 freshest worker heartbeat. Deliveries are counted by whichever process makes them (a separate
-`invoicing worker` exposes none of its own: its results are read from the outbox).
+`invoicing worker` serves its own with `--metrics-port`).
 """
 
 import inspect

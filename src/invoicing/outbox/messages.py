@@ -23,7 +23,7 @@ from invoicing.outbox.repository import OutboxRepository
 
 WEBHOOK = "webhook"
 EMAIL = "email"
-EMAIL_EVENT_TYPE = "invoice.email"  # the event_type column of an e-mail message
+EMAIL_EVENT_TYPE = "email"  # the event_type column of an e-mail message (no event type: not a webhook)
 INVOICE = "invoice"  # what a message is about: its subject_type
 CREDIT_NOTE = "credit_note"
 _NOTED = "outbox_noted_events"
