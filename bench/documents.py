@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.databases import BenchDatabase
 from bench.dataset import everyday_baskets
+from bench.stats import percentile
 from invoicing.core.context import TenantContext
 from invoicing.core.db import APP_ROLE, create_engine, set_tenant, transaction
 from invoicing.customers.schemas import CustomerCreate
@@ -182,12 +183,7 @@ def _result(name: str, kind: str, timings: list[float], *, cpu_seconds: float | 
         database=kind,
         documents=len(timings),
         median_ms=statistics.median(timings),
-        p95_ms=_percentile(timings, 95),
+        p95_ms=percentile(timings, 95),
         per_core_per_s=len(timings) / seconds if seconds else 0.0,
         mean_kb=statistics.fmean(sizes) / 1024 if sizes else 0.0,
     )
-
-
-def _percentile(values: list[float], percent: int) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(percent / 100 * (len(ordered) - 1)))]

@@ -11,7 +11,8 @@ to tenant 1 only, because pgbench can use one bearer token (see ceiling.py).
 from dataclasses import dataclass
 
 # Shares of the invoices outside the ceiling pool; the rest are "mixed" (every lifecycle state).
-CYCLE_SHARE = 0.10  # issued, for cancel/revert (half for the peak run, half for the latency run)
+CYCLE_SHARE = 0.10  # issued, for cancel/revert: its peak and latency runs, and the delivery phase's two
+CYCLE_SPLIT = (0.3, 0.3, 0.2, 0.2)  # peak, latency, the delivery backlog, the load under delivery
 DRAFTS_SHARE = 0.30  # complete drafts, for issue (each request consumes one)
 PAYABLE_SHARE = 0.06  # issued with a large amount, for small payments
 CEILING_SHARE = 0.04
@@ -35,6 +36,14 @@ class IdRange:
         head = int(self.count * share)
         return IdRange(self.first, head), IdRange(self.first + head, self.count - head)
 
+    def parts(self, shares: tuple[float, ...]) -> list["IdRange"]:
+        """Consecutive parts of these shares of the range (they add up to 1; the last takes the rest)."""
+        found, rest = [], self
+        for index, share in enumerate(shares[:-1]):
+            head, rest = rest.split(share / sum(shares[index:]))
+            found.append(head)
+        return [*found, rest]
+
 
 @dataclass(frozen=True, slots=True)
 class Layout:
@@ -44,6 +53,8 @@ class Layout:
     payable: IdRange
     cycle_peak: IdRange
     cycle_latency: IdRange
+    cycle_backlog: IdRange
+    cycle_lag: IdRange
     drafts_peak: IdRange
     drafts_latency: IdRange
     ceiling: IdRange
@@ -85,7 +96,7 @@ def plan(invoices: int, tenants: int) -> Layout:
         ranges.append(IdRange(first, count))
         first += count
     mixed_range, payable_range, cycle_range, drafts_range, ceiling_range = ranges
-    cycle_peak, cycle_latency = cycle_range.split(0.5)
+    cycle_peak, cycle_latency, cycle_backlog, cycle_lag = cycle_range.parts(CYCLE_SPLIT)
     # The peak run issues about twice as many as the run at half its rate.
     drafts_peak, drafts_latency = drafts_range.split(2 / 3)
     return Layout(
@@ -95,6 +106,8 @@ def plan(invoices: int, tenants: int) -> Layout:
         payable=payable_range,
         cycle_peak=cycle_peak,
         cycle_latency=cycle_latency,
+        cycle_backlog=cycle_backlog,
+        cycle_lag=cycle_lag,
         drafts_peak=drafts_peak,
         drafts_latency=drafts_latency,
         ceiling=ceiling_range,

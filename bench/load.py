@@ -38,11 +38,13 @@ def _full_pages(layout: Layout, _run: str) -> IdRange:
     return IdRange(first, layout.regular.last - first + 1)
 
 
+# The delivery phase runs it too, on pools of its own ("backlog", "lag").
+CANCEL_REVERT = Scenario("cancel_revert", "cancel_revert.lua", lambda layout, run: getattr(layout, f"cycle_{run}"))
 SCENARIOS = (
     Scenario("get", "get.lua", _regular),
     Scenario("list", "list.lua", _full_pages),
     Scenario("payment", "payment.lua", lambda layout, _run: layout.payable),
-    Scenario("cancel_revert", "cancel_revert.lua", lambda layout, run: getattr(layout, f"cycle_{run}")),
+    CANCEL_REVERT,
     Scenario("issue", "issue.lua", lambda layout, run: getattr(layout, f"drafts_{run}"), consumes=True),
 )
 SCENARIO_NAMES = tuple(scenario.name for scenario in SCENARIOS)

@@ -9,6 +9,7 @@ from typing import Any
 
 from bench.ceiling import CeilingRun
 from bench.databases import ROOT
+from bench.delivery import DeliveryResult
 from bench.documents import FormatResult
 
 RESULTS = ROOT / "bench" / "results"
@@ -47,6 +48,7 @@ class Report:
     ceiling: CeilingRun | None = None
     scenarios: list[ScenarioResult] = field(default_factory=list)
     documents: list[FormatResult] = field(default_factory=list)
+    delivery: list[DeliveryResult] = field(default_factory=list)
 
     @property
     def transition_rps(self) -> float | None:
@@ -64,6 +66,7 @@ class Report:
         return {
             "scenarios": [row.as_json() for row in self.scenarios],
             "documents": [row.as_json() for row in self.documents],
+            "delivery": [row.as_json() for row in self.delivery],
             "ceiling_tps": round(self.ceiling.tps, 1) if self.ceiling else None,
             "transition_ratio": round(ratio, 3) if ratio is not None else None,
             "run": self.run,
@@ -92,7 +95,53 @@ def table(report: Report) -> str:
     header = ("database", "scenario", "req/s", "p50 ms", "p99 ms", "at req/s", "errors", "RSS MB/worker", "/ceiling")
     lines += _aligned([header, *(_row(report, result) for result in report.scenarios)])
     lines += [f"  note: {result.database} {result.name}: {result.note}" for result in report.scenarios if result.note]
-    return "\n".join([*lines, "", *documents_table(report), *targets(report)])
+    return "\n".join([*lines, "", *delivery_table(report), *documents_table(report), *targets(report)])
+
+
+def delivery_table(report: Report) -> list[str]:
+    """The delivery phase: one worker's rate on a backlog, and the outbox lag under cancel/revert."""
+    if not report.delivery:
+        return []
+    backlog = [
+        ("database", "delivered", "seconds", "deliveries/s", "CPU ms/delivery", "failed", "duplicates"),
+        *(
+            (
+                row.database,
+                f"{row.backlog.delivered:,}",
+                f"{row.backlog.seconds:.2f}",
+                f"{row.backlog.per_second:,.1f}",
+                f"{row.backlog.cpu_ms_per_delivery:.2f}",
+                str(row.backlog.failed),
+                str(row.backlog.duplicates),
+            )
+            for row in report.delivery
+        ),
+    ]
+    load = [
+        ("database", "cancel_revert", "req/s", "without", "lag p50 ms", "p99 ms", "max ms", "max depth", "drained s"),
+        *(
+            (
+                row.database,
+                "with delivery",
+                f"{row.lag.load.rps:,.1f}",
+                f"{row.rps_without_endpoints:,.1f}" if row.rps_without_endpoints is not None else "",
+                f"{row.lag_p50_ms:,.0f}",
+                f"{row.lag_p99_ms:,.0f}",
+                f"{row.lag_max_ms:,.0f}",
+                f"{max(row.lag.depths, default=0):,}",
+                f"{row.lag.drain_seconds:.2f}",
+            )
+            for row in report.delivery
+        ),
+    ]
+    return [
+        "delivery, one `invoicing worker`, one endpoint per tenant (bench/receiver.py answering 204):",
+        "A. the backlog a cancel/revert run left, delivered from the worker's first heartbeat:",
+        *_aligned(backlog),
+        "B. the outbox under the cancel/revert load, the worker running (lag sampled every 0.25 s):",
+        *_aligned(load),
+        "",
+    ]
 
 
 def documents_table(report: Report) -> list[str]:

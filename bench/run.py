@@ -18,12 +18,12 @@ import asyncpg
 import click
 from sqlalchemy.engine import make_url
 
-from bench import ceiling, report
+from bench import ceiling, delivery, report
 from bench.capture import capture_transitions
 from bench.databases import DEFAULT_POSTGRES_URL, BenchDatabase, admin_url, postgres_database, sqlite_database
 from bench.documents import measure_documents
 from bench.layout import CAPTURE_INVOICES, CEILING_TENANT, Layout, plan
-from bench.load import SCENARIO_NAMES, SCENARIOS, LoadShape, Scenario, WrkRun, run_wrk
+from bench.load import CANCEL_REVERT, SCENARIO_NAMES, SCENARIOS, LoadShape, Scenario, WrkRun, run_wrk
 from bench.machine import describe, missing_tools, postgresql_version
 from bench.report import RESULTS, Report, ScenarioResult
 from bench.seed import Seeded, seed
@@ -43,6 +43,7 @@ class Options:
     workers: dict[str, int]
     scenarios: tuple[Scenario, ...]
     documents: int
+    delivery: bool
     workdir: Path
 
 
@@ -84,6 +85,11 @@ def progress(message: str) -> None:
     default=200,
     help="Invoices issued and rendered (PDF, Factur-X, CII, UBL) in the documents phase; 0 skips it.",
 )
+@click.option(
+    "--delivery/--no-delivery",
+    default=True,
+    help="The delivery phase: one worker's webhooks per second on a backlog, and the outbox lag under cancel/revert.",
+)
 @click.option("--output", type=click.Path(path_type=Path), default=RESULTS / "latest.json", help="Where the JSON goes.")
 @click.option("--write-docs", is_flag=True, help='Also fill "Latest results" in docs/benchmarks.md.')
 def main(
@@ -99,6 +105,7 @@ def main(
     databases: tuple[str, ...],
     scenario_names: tuple[str, ...],
     documents: int,
+    delivery: bool,
     output: Path,
     write_docs: bool,
 ) -> None:
@@ -119,6 +126,7 @@ def main(
         workers={"postgresql": postgresql_workers, "sqlite": sqlite_workers},
         scenarios=tuple(scenario for scenario in SCENARIOS if scenario.name in scenario_names),
         documents=documents,
+        delivery=delivery,
         workdir=workdir,
     )
     try:
@@ -174,6 +182,7 @@ def _run_description(options: Options, postgresql: str | None) -> dict[str, Any]
         "workers": options.workers,
         "ceiling_clients": options.ceiling_clients,
         "documents": options.documents,
+        "delivery": options.delivery,
         "command": shlex.join(["python", "-m", "bench.run", *sys.argv[1:]]),
         "machine": describe(postgresql),
         "seed_seconds": {},
@@ -193,13 +202,26 @@ def bench_database(database: BenchDatabase, options: Options, result: Report) ->
     if kind == "postgresql":
         result.ceiling = measure_ceiling(database, options, seeded)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    with Server(database, options.workers[kind], RESULTS / f"{kind}-server.log") as server:
+    # The delivery phase's settings change nothing for the scenarios; the server keeps DELIVERY_IN_SERVER
+    # as `make run` has it (auto: a worker inside on SQLite, none on PostgreSQL).
+    settings = delivery.delivery_settings()
+    without_worker = not delivery.server_runs_a_worker(database)
+    with Server(database, options.workers[kind], RESULTS / f"{kind}-server.log", settings) as server:
         server.wait_ready(seeded.tokens_by_tenant()[0], tenant_id=1, invoice_id=1)
         if options.warmup_seconds:
             warmup = LoadShape(options.shape.threads, options.shape.connections, options.warmup_seconds)
             _wrk(SCENARIOS[0], server, options, tokens, warmup, "peak")
         for scenario in options.scenarios:
             result.scenarios.append(measure_scenario(scenario, server, options, tokens, kind))
+        if options.delivery and without_worker:
+            result.delivery.append(measure_delivery(server, options, tokens, settings, result))
+    if options.delivery and not without_worker:
+        # The phase needs a server with no worker inside: this one is started again without.
+        settings |= {"DELIVERY_IN_SERVER": "off"}
+        progress(f"{kind}: delivery: the server again, without its worker")
+        with Server(database, options.workers[kind], RESULTS / f"{kind}-delivery-server.log", settings) as server:
+            server.wait_ready(seeded.tokens_by_tenant()[0], tenant_id=1, invoice_id=1)
+            result.delivery.append(measure_delivery(server, options, tokens, settings, result))
     if options.documents:
         # After the server stops: the renders get this process's core to themselves.
         progress(f"{kind}: documents: issuing and rendering {options.documents} invoices, one process")
@@ -251,6 +273,36 @@ def measure_scenario(scenario: Scenario, server: Server, options: Options, token
         rss_mb=server.rss_mb_per_worker(),
         note=_note(scenario, options, peak, latency),
     )
+
+
+def measure_delivery(
+    server: Server, options: Options, tokens: Path, settings: dict[str, str], result: Report
+) -> delivery.DeliveryResult:
+    """The delivery phase (bench/delivery.py). Pre: `server` runs no worker and runs with `settings`."""
+    database, tenants = server.database, options.layout.tenants
+    kind = database.kind
+    with delivery.Receiver(RESULTS / f"{kind}-receiver.log") as receiver:
+        asyncio.run(delivery.register_endpoints(database, server.base_url, receiver, tenants))
+        progress(f"{kind}: delivery: {tenants} endpoints; a backlog from {options.shape.seconds} s of cancel/revert")
+        built = _wrk(CANCEL_REVERT, server, options, tokens, options.shape, "backlog")
+        before = asyncio.run(delivery.before_worker(database, receiver))
+        progress(f"{kind}: delivery: {before.messages:,} messages waiting; one `invoicing worker` starts")
+        with delivery.DeliveryWorker(database, settings, RESULTS / f"{kind}-worker.log") as worker:
+            backlog = asyncio.run(delivery.drain_backlog(built, before, worker, receiver, database))
+            progress(
+                f"{kind}: delivery: {backlog.delivered:,} delivered in {backlog.seconds:.1f} s "
+                f"({backlog.per_second:,.1f}/s); cancel/revert for {options.shape.seconds} s with the worker running"
+            )
+            lag = asyncio.run(
+                delivery.lag_under_load(
+                    lambda: _wrk(CANCEL_REVERT, server, options, tokens, options.shape, "lag"),
+                    worker,
+                    receiver,
+                    database,
+                )
+            )
+    without = [row.rps for row in result.scenarios if row.database == kind and row.name == CANCEL_REVERT.name]
+    return delivery.DeliveryResult(kind, backlog, lag, without[0] if without else None)
 
 
 def _wrk(

@@ -8,6 +8,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
@@ -25,10 +26,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-class Server:
-    def __init__(self, database: BenchDatabase, workers: int, log_path: Path) -> None:
-        self.database = database
-        self.workers = workers
+class LocalService:
+    """A process of the bench's listening on a free port of the loopback; stopped on leaving `with`."""
+
+    def __init__(self, log_path: Path) -> None:
         self.port = free_port()
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
@@ -37,26 +38,33 @@ class Server:
     def base_url(self) -> str:
         return f"http://{HOST}:{self.port}"
 
-    def __enter__(self) -> "Server":
-        command = [sys.executable, "-m", "invoicing", "serve", "--host", HOST, "--port", str(self.port)]
-        command += ["--workers", str(self.workers)]
-        with self.log_path.open("wb") as log:
-            # Its own session, so stopping it reaches uvicorn's worker processes too.
-            self.process = subprocess.Popen(  # noqa: S603
-                command,
-                env=service_environment(self.database, **NEVER_LIMITED),
-                cwd=ROOT,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        return self
-
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         self.stop()
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is not None:
+            stop_process(process)
+
+
+class Server(LocalService):
+    def __init__(
+        self, database: BenchDatabase, workers: int, log_path: Path, settings: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(log_path)
+        self.database = database
+        self.workers = workers
+        self.settings = dict(settings or {})  # environment settings beside DATABASE_URL
+
+    def __enter__(self) -> "Server":
+        command = [sys.executable, "-m", "invoicing", "serve", "--host", HOST, "--port", str(self.port)]
+        command += ["--workers", str(self.workers)]
+        self.process = start_process(
+            command, service_environment(self.database, **NEVER_LIMITED, **self.settings), self.log_path
+        )
+        return self
 
     def wait_ready(self, token: str, tenant_id: int, invoice_id: int, timeout: float = 60) -> None:
         """Until an authenticated read answers 200 (every worker has started by then, or soon after)."""
@@ -88,19 +96,43 @@ class Server:
         """The largest resident set of the workers (MiB), from /proc."""
         return max((_rss_kb(pid) for pid in self.worker_pids()), default=0) / 1024
 
-    def stop(self) -> None:
-        process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-
     def log_tail(self, lines: int = 30) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def start_process(command: list[str], environment: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    """`command` in its own session (so stopping it reaches the processes it spawns), logging to `log_path`."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:
+        return subprocess.Popen(  # noqa: S603
+            command,
+            env=environment,
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to its session (a graceful stop), SIGKILL if it has not stopped within 20 s."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used so far, from /proc/<pid>/stat."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rfind(")") + 2 :].split()
+    # utime and stime are fields 14 and 15 of the line, 12 and 13 after the command name.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _children(parent: int) -> list[int]:
