@@ -48,7 +48,7 @@ from invoicing.outbox.tables import outbox_deliveries, outbox_messages, worker_h
 
 SAMPLE_SECONDS = 0.25  # the lag's sampling interval under load
 POLL_SECONDS = 0.05  # how often the harness looks while it waits for something
-SETTLE_SECONDS = 1.0  # the outbox unchanged this long after a load: nothing of it is still in flight
+SETTLE_SECONDS = 0.5  # the outbox unchanged this long after a load: nothing of it is still in flight
 START_TIMEOUT = 60.0
 DRAIN_TIMEOUT = 300.0
 
