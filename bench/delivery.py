@@ -20,14 +20,12 @@ import asyncio
 import json
 import os
 import secrets
-import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import httpx
@@ -36,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.databases import BenchDatabase, service_environment
 from bench.load import WrkRun
-from bench.server import HOST, LocalService, cpu_seconds, start_process, stop_process
+from bench.server import HOST, Background, LocalService, cpu_seconds, start_process, stop_process
 from bench.stats import percentile
 from invoicing.auth.scopes import TENANT_MANAGE
 from invoicing.auth.service import create_token
@@ -105,36 +103,22 @@ class Receiver(LocalService):
         return Counts(requests=figures["requests"], distinct=figures["distinct"], duplicates=figures["duplicates"])
 
 
-class DeliveryWorker:
-    """One `invoicing worker` process on the bench database."""
+class DeliveryWorker(Background):
+    """One `invoicing worker` process on the bench database: started by `start()` (once its
+    backlog is there), stopped on leaving `with`."""
 
     def __init__(self, database: BenchDatabase, settings: dict[str, str], log_path: Path) -> None:
+        super().__init__(log_path)
         self.environment = service_environment(database, **settings)
-        self.log_path = log_path
-        self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> "DeliveryWorker":
-        self.process = start_process([sys.executable, "-m", "invoicing", "worker"], self.environment, self.log_path)
         return self
 
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        if self.process is not None:
-            stop_process(self.process)
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None, "the worker is started by `with`"
-        return self.process.pid
+    def start(self) -> None:
+        self.process = start_process([sys.executable, "-m", "invoicing", "worker"], self.environment, self.log_path)
 
     def cpu_seconds(self) -> float:
         return cpu_seconds(self.pid)
-
-    def check_running(self) -> None:
-        assert self.process is not None, "the worker is started by `with`"
-        if self.process.poll() is not None:
-            raise DeliveryError(f"`invoicing worker` exited ({self.process.returncode}); see {self.log_path}")
 
 
 async def register_endpoints(database: BenchDatabase, base_url: str, receiver: Receiver, tenants: int) -> None:
@@ -255,10 +239,11 @@ class Lag:
 
 
 async def lag_under_load(
-    load: Callable[[], WrkRun], worker: DeliveryWorker, receiver: Receiver, database: BenchDatabase
+    load: Callable[[], WrkRun], worker: Background, receiver: Receiver, database: BenchDatabase
 ) -> Lag:
     """Runs `load` (blocking: wrk) in a thread and samples the outbox every SAMPLE_SECONDS
-    meanwhile, then waits until the worker has emptied it. Pre: the worker runs."""
+    meanwhile, then waits until the outbox is empty. Pre: `worker` runs and delivers (an
+    `invoicing worker`, or the server with its own worker inside)."""
     engine = create_engine(database.url, pool_size=1)
     lags: list[float] = []
     depths: list[int] = []
@@ -301,7 +286,7 @@ async def _outbox(engine: AsyncEngine) -> Waiting:
     return Waiting(depth=stats.depth, age_seconds=max(0.0, age))
 
 
-def _emptied(engine: AsyncEngine, worker: DeliveryWorker) -> Callable[[], Awaitable[bool]]:
+def _emptied(engine: AsyncEngine, worker: Background) -> Callable[[], Awaitable[bool]]:
     async def empty() -> bool:
         worker.check_running()
         return (await _outbox(engine)).depth == 0
@@ -336,6 +321,7 @@ class DeliveryResult:
     backlog: Backlog
     lag: Lag
     rps_without_endpoints: float | None  # the cancel_revert scenario's peak in this run, no endpoint
+    lag_worker: str  # who delivered under the load: "invoicing worker", or "in the server" (SQLite's default)
 
     @property
     def lag_p50_ms(self) -> float:
@@ -363,6 +349,7 @@ class DeliveryResult:
                 "cpu_ms_per_delivery": round(backlog.cpu_ms_per_delivery, 2),
             },
             "under_load": {
+                "worker": self.lag_worker,
                 "rps": round(lag.load.rps, 1),
                 "rps_without_endpoints": (
                     round(self.rps_without_endpoints, 1) if self.rps_without_endpoints is not None else None

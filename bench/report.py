@@ -118,11 +118,11 @@ def delivery_table(report: Report) -> list[str]:
         ),
     ]
     load = [
-        ("database", "cancel_revert", "req/s", "without", "lag p50 ms", "p99 ms", "max ms", "max depth", "drained s"),
+        ("database", "worker", "req/s", "without", "lag p50 ms", "p99 ms", "max ms", "max depth", "drained s"),
         *(
             (
                 row.database,
-                "with delivery",
+                row.lag_worker,
                 f"{row.lag.load.rps:,.1f}",
                 f"{row.rps_without_endpoints:,.1f}" if row.rps_without_endpoints is not None else "",
                 f"{row.lag_p50_ms:,.0f}",
@@ -135,10 +135,10 @@ def delivery_table(report: Report) -> list[str]:
         ),
     ]
     return [
-        "delivery, one `invoicing worker`, one endpoint per tenant (bench/receiver.py answering 204):",
-        "A. the backlog a cancel/revert run left, delivered from the worker's first heartbeat:",
+        "delivery: one worker, one endpoint per tenant (bench/receiver.py answering 204):",
+        "A. one `invoicing worker` on the backlog a cancel/revert run left, from its first heartbeat:",
         *_aligned(backlog),
-        "B. the outbox under the cancel/revert load, the worker running (lag sampled every 0.25 s):",
+        "B. cancel/revert req/s with delivery running (without: its scenario's), outbox lag sampled every 0.25 s:",
         *_aligned(load),
         "",
     ]

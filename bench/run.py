@@ -4,6 +4,7 @@ Run from the repository with the project's virtualenv: `.venv/bin/python -m benc
 """
 
 import asyncio
+import contextlib
 import os
 import shlex
 import shutil
@@ -27,7 +28,7 @@ from bench.load import CANCEL_REVERT, SCENARIO_NAMES, SCENARIOS, LoadShape, Scen
 from bench.machine import describe, missing_tools, postgresql_version
 from bench.report import RESULTS, Report, ScenarioResult
 from bench.seed import Seeded, seed
-from bench.server import Server
+from bench.server import Background, Server
 from invoicing.config import get_settings
 
 CPUS = os.cpu_count() or 1
@@ -205,23 +206,41 @@ def bench_database(database: BenchDatabase, options: Options, result: Report) ->
     # The delivery phase's settings change nothing for the scenarios; the server keeps DELIVERY_IN_SERVER
     # as `make run` has it (auto: a worker inside on SQLite, none on PostgreSQL).
     settings = delivery.delivery_settings()
-    without_worker = not delivery.server_runs_a_worker(database)
-    with Server(database, options.workers[kind], RESULTS / f"{kind}-server.log", settings) as server:
-        server.wait_ready(seeded.tokens_by_tenant()[0], tenant_id=1, invoice_id=1)
-        if options.warmup_seconds:
-            warmup = LoadShape(options.shape.threads, options.shape.connections, options.warmup_seconds)
-            _wrk(SCENARIOS[0], server, options, tokens, warmup, "peak")
-        for scenario in options.scenarios:
-            result.scenarios.append(measure_scenario(scenario, server, options, tokens, kind))
-        if options.delivery and without_worker:
-            result.delivery.append(measure_delivery(server, options, tokens, settings, result))
-    if options.delivery and not without_worker:
-        # The phase needs a server with no worker inside: this one is started again without.
-        settings |= {"DELIVERY_IN_SERVER": "off"}
-        progress(f"{kind}: delivery: the server again, without its worker")
-        with Server(database, options.workers[kind], RESULTS / f"{kind}-delivery-server.log", settings) as server:
+    inside = delivery.server_runs_a_worker(database)
+    backlog: delivery.Backlog | None = None
+    lag: delivery.Lag | None = None
+    with contextlib.ExitStack() as stack:
+        receiver = (
+            stack.enter_context(delivery.Receiver(RESULTS / f"{kind}-receiver.log")) if options.delivery else None
+        )
+        with Server(database, options.workers[kind], RESULTS / f"{kind}-server.log", settings) as server:
             server.wait_ready(seeded.tokens_by_tenant()[0], tenant_id=1, invoice_id=1)
-            result.delivery.append(measure_delivery(server, options, tokens, settings, result))
+            if options.warmup_seconds:
+                warmup = LoadShape(options.shape.threads, options.shape.connections, options.warmup_seconds)
+                _wrk(SCENARIOS[0], server, options, tokens, warmup, "peak")
+            for scenario in options.scenarios:
+                result.scenarios.append(measure_scenario(scenario, server, options, tokens, kind))
+            if receiver is not None:
+                asyncio.run(delivery.register_endpoints(database, server.base_url, receiver, options.layout.tenants))
+                if inside:  # the lag with the worker this deployment runs: the server's own
+                    lag = delivery_lag(server, options, tokens, receiver, server)
+                else:
+                    with delivery.DeliveryWorker(database, settings, RESULTS / f"{kind}-worker.log") as worker:
+                        backlog = delivery_backlog(server, options, tokens, receiver, worker)
+                        lag = delivery_lag(server, options, tokens, receiver, worker)
+        if receiver is not None and inside:
+            # The backlog needs a server with no worker inside: this one again, without.
+            progress(f"{kind}: delivery: the server again, without its worker")
+            settings |= {"DELIVERY_IN_SERVER": "off"}
+            log = RESULTS / f"{kind}-delivery-server.log"
+            with Server(database, options.workers[kind], log, settings) as server:
+                server.wait_ready(seeded.tokens_by_tenant()[0], tenant_id=1, invoice_id=1)
+                with delivery.DeliveryWorker(database, settings, RESULTS / f"{kind}-worker.log") as worker:
+                    backlog = delivery_backlog(server, options, tokens, receiver, worker)
+    if backlog is not None and lag is not None:
+        without = [row.rps for row in result.scenarios if row.database == kind and row.name == CANCEL_REVERT.name]
+        where = "in the server" if inside else "invoicing worker"
+        result.delivery.append(delivery.DeliveryResult(kind, backlog, lag, without[0] if without else None, where))
     if options.documents:
         # After the server stops: the renders get this process's core to themselves.
         progress(f"{kind}: documents: issuing and rendering {options.documents} invoices, one process")
@@ -275,34 +294,38 @@ def measure_scenario(scenario: Scenario, server: Server, options: Options, token
     )
 
 
-def measure_delivery(
-    server: Server, options: Options, tokens: Path, settings: dict[str, str], result: Report
-) -> delivery.DeliveryResult:
-    """The delivery phase (bench/delivery.py). Pre: `server` runs no worker and runs with `settings`."""
-    database, tenants = server.database, options.layout.tenants
-    kind = database.kind
-    with delivery.Receiver(RESULTS / f"{kind}-receiver.log") as receiver:
-        asyncio.run(delivery.register_endpoints(database, server.base_url, receiver, tenants))
-        progress(f"{kind}: delivery: {tenants} endpoints; a backlog from {options.shape.seconds} s of cancel/revert")
-        built = _wrk(CANCEL_REVERT, server, options, tokens, options.shape, "backlog")
-        before = asyncio.run(delivery.before_worker(database, receiver))
-        progress(f"{kind}: delivery: {before.messages:,} messages waiting; one `invoicing worker` starts")
-        with delivery.DeliveryWorker(database, settings, RESULTS / f"{kind}-worker.log") as worker:
-            backlog = asyncio.run(delivery.drain_backlog(built, before, worker, receiver, database))
-            progress(
-                f"{kind}: delivery: {backlog.delivered:,} delivered in {backlog.seconds:.1f} s "
-                f"({backlog.per_second:,.1f}/s); cancel/revert for {options.shape.seconds} s with the worker running"
-            )
-            lag = asyncio.run(
-                delivery.lag_under_load(
-                    lambda: _wrk(CANCEL_REVERT, server, options, tokens, options.shape, "lag"),
-                    worker,
-                    receiver,
-                    database,
-                )
-            )
-    without = [row.rps for row in result.scenarios if row.database == kind and row.name == CANCEL_REVERT.name]
-    return delivery.DeliveryResult(kind, backlog, lag, without[0] if without else None)
+def delivery_backlog(
+    server: Server, options: Options, tokens: Path, receiver: delivery.Receiver, worker: delivery.DeliveryWorker
+) -> delivery.Backlog:
+    """A: the backlog a cancel/revert run leaves with no worker running, then `worker` (started
+    here) delivering it. Pre: `server` runs no worker."""
+    kind = server.database.kind
+    progress(f"{kind}: delivery: a backlog from {options.shape.seconds} s of cancel/revert, no worker running")
+    built = _wrk(CANCEL_REVERT, server, options, tokens, options.shape, "backlog")
+    before = asyncio.run(delivery.before_worker(server.database, receiver))
+    progress(f"{kind}: delivery: {before.messages:,} messages waiting; one `invoicing worker` starts")
+    worker.start()
+    backlog = asyncio.run(delivery.drain_backlog(built, before, worker, receiver, server.database))
+    progress(f"{kind}: delivery: {backlog.delivered:,} in {backlog.seconds:.1f} s ({backlog.per_second:,.1f}/s)")
+    return backlog
+
+
+def delivery_lag(
+    server: Server, options: Options, tokens: Path, receiver: delivery.Receiver, worker: Background
+) -> delivery.Lag:
+    """B: the outbox under the cancel/revert load while `worker` delivers."""
+    kind = server.database.kind
+    progress(f"{kind}: delivery: cancel/revert for {options.shape.seconds} s, the outbox sampled")
+    lag = asyncio.run(
+        delivery.lag_under_load(
+            lambda: _wrk(CANCEL_REVERT, server, options, tokens, options.shape, "lag"),
+            worker,
+            receiver,
+            server.database,
+        )
+    )
+    progress(f"{kind}: delivery: {lag.load.rps:,.1f} req/s; drained {lag.drain_seconds:.1f} s after")
+    return lag
 
 
 def _wrk(

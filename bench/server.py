@@ -26,17 +26,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-class LocalService:
-    """A process of the bench's listening on a free port of the loopback; stopped on leaving `with`."""
+class Background:
+    """A process of the bench's (its own session, logging to `log_path`); stopped on leaving `with`."""
 
     def __init__(self, log_path: Path) -> None:
-        self.port = free_port()
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{HOST}:{self.port}"
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
@@ -47,6 +42,33 @@ class LocalService:
         process, self.process = self.process, None
         if process is not None:
             stop_process(process)
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None, "started by `with`"
+        return self.process.pid
+
+    def check_running(self) -> None:
+        """Raises when the process has exited (its log says why)."""
+        if self.process is None or self.process.poll() is not None:
+            code = self.process.returncode if self.process is not None else None
+            raise BackgroundExited(f"{self.log_path.stem} is not running (exit {code}); see {self.log_path}")
+
+
+class BackgroundExited(RuntimeError):
+    pass
+
+
+class LocalService(Background):
+    """A Background process listening on a free port of the loopback."""
+
+    def __init__(self, log_path: Path) -> None:
+        super().__init__(log_path)
+        self.port = free_port()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
 
 
 class Server(LocalService):
