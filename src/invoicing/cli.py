@@ -466,6 +466,38 @@ def purge_idempotency_keys(as_json: bool) -> None:
     emit(as_json, {"purged": purged}, f"Purged {purged} expired idempotency keys.")
 
 
+@main.command("purge-outbox")
+@click.option(
+    "--older-than-days", type=click.IntRange(min=1), default=None, help="Default: OUTBOX_RETENTION_DAYS or 30."
+)
+@json_option
+def purge_outbox(older_than_days: int | None, as_json: bool) -> None:
+    """Delete delivered (or finally failed) outbox messages older than the retention, with their log."""
+    from datetime import timedelta
+
+    from invoicing.core.clock import utc_now
+    from invoicing.outbox.repository import OutboxRepository
+    from invoicing.tenants.service import list_tenants
+
+    days = older_than_days or get_settings().outbox_retention_days
+    before = utc_now() - timedelta(days=days)
+
+    async def work(engine: AsyncEngine) -> int:
+        purged = 0
+        async with transaction(engine, write=False) as connection:
+            tenant_ids = [row["id"] for row in await list_tenants(connection)]
+        for tenant_id in tenant_ids:
+            async with transaction(engine, write=True) as connection:
+                await set_tenant(connection, tenant_id)
+                purged += await OutboxRepository(connection, tenant_id).purge_settled(before=before)
+        return purged
+
+    purged = run(work)
+    emit(
+        as_json, {"purged": purged, "older_than_days": days}, f"Purged {purged} outbox messages older than {days} days."
+    )
+
+
 @main.command("lifecycle")
 @json_option
 def lifecycle(as_json: bool) -> None:
