@@ -13,6 +13,8 @@ it was what the database committed.
 - `delivery_faults`: faults the crash test's self-test plants to show that audit catches them.
 """
 
+import asyncio
+import contextlib
 import hashlib
 import http.server
 import itertools
@@ -86,6 +88,8 @@ class Receiver:
         self._verifier: Webhook | None = None
         self._seen: set[str] = set()
         self.records: list[dict[str, Any]] = []
+        self.arrived = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -108,7 +112,9 @@ class Receiver:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}{RECEIVER_PATH}"
 
-    def start(self) -> None:
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Serves from a thread; `arrived` is set (in `loop`) at each request."""
+        self._loop = loop
         self._thread.start()
 
     def stop(self) -> None:
@@ -150,6 +156,9 @@ class Receiver:
                     "at": time.monotonic(),
                 }
             )
+        if self._loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop closed: the run is over
+                self._loop.call_soon_threadsafe(self.arrived.set)
         request.send_response(status)
         request.send_header("Content-Length", "0")
         request.end_headers()

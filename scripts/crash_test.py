@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""Crash test: SIGKILL the server under retried, idempotent load, then audit the database.
+"""Crash test: SIGKILL the server and the outbox worker under retried, idempotent load, then
+audit the database and what the webhook receiver got.
 
 For each database (a scratch SQLite file, and/or a scratch PostgreSQL database that is dropped
 at the end) the script migrates, creates a tenant and a token with the `invoicing` CLI, starts
-`invoicing serve` on a free loopback port and runs concurrent clients that perform random
+`invoicing serve` on a free loopback port (DELIVERY_IN_SERVER=off) and `invoicing worker`
+beside it, registers a webhook receiver of its own (scripts/crash_delivery.py, on another loopback port) as
+the tenant's endpoint through the API, and runs concurrent clients that perform random
 lifecycle actions (create customer, create / edit / issue / send / delete a draft, record
 payments, cancel, revert-cancel, void, archive, unarchive). Every request carries a fresh
 Idempotency-Key (also sent as X-Request-ID, so each invoice event names the request that made
@@ -16,8 +19,12 @@ the version the client last saw, which a retry keeps even once its own first att
 
 Meanwhile a killer SIGKILLs the server's whole process group at random moments and restarts it,
 until `--duration` has passed and at least `--min-kills` kills happened (bounded absolutely by
-`--max-duration`). Then, with the load stopped, the audit reads the database (read-only) and the
-API and counts violations:
+`--max-duration`); a second killer does the same to the worker (`--worker-min-uptime` to
+`--worker-max-uptime` seconds after its first heartbeat; its leases last 5 s). The receiver
+answers 204, or 500 to the first attempt of about 3% of the message ids. The outbox's depth and
+oldest age are sampled every 0.5 s. After the load one worker runs until the outbox is drained
+(`--drain-timeout`); then, with it stopped, the audit reads the database (read-only), the
+receiver's records and the API, and counts violations:
 
   lost_acknowledged  an acknowledged request whose change (or stored response) is missing
   duplicates         a request applied more than once (two rows or two events for one key)
@@ -34,10 +41,24 @@ API and counts violations:
   orphans            rows, events or stored keys no request of this run explains
   api                the API's view differs from the database, or a retry is not replayed
   protocol           422 idempotency_key_reused for a retry of the same bytes
+  webhooks_lost      a committed webhook message the receiver never acknowledged (by webhook-id)
+  webhooks_phantom   a webhook-id received that no committed message has (a rolled-back change's)
+  webhooks_mismatch  a body received that is not the stored payload byte for byte, a signature
+                     the `standardwebhooks` verifier refuses, or receipts of one id with other bodies
+  events_without_message / message_without_event
+                     an invoice or credit note event without exactly one webhook message of its
+                     subject and type (the subject's messages in the order of its events), or back
+  undelivered        a message not fanned out into one delivery per endpoint (webhook) or one
+                     (e-mail), or a delivery not 'delivered' at the end
+  email_outcomes     an e-mail message whose outcome is not recorded exactly once on its invoice
+                     (`invoice.email_delivered` / `_failed`, by the worker), or such an event naming
+                     no e-mail message
   self_test          a fault planted in a copy of the snapshot (in memory) went unnoticed
 
-It prints its figures and exits 1 on any violation, on fewer kills than `--min-kills`, or when
-the server does not come back. Run `scripts/crash_test.py --help` for the knobs.
+It prints its figures (among them webhooks received, distinct ids, repeats after a 500 or after a
+worker kill, worker kills, drain seconds, the outbox's largest depth and age) and exits 1 on any
+violation, on fewer kills than `--min-kills`, or when the server or the worker does not come
+back. Run `scripts/crash_test.py --help` for the knobs.
 """
 
 # Pseudo-random choices drive the load, not secrets.
@@ -78,6 +99,7 @@ WORKER_LEASE_SECONDS = 5
 # The endpoint is registered with its own token: the load's token has no tenant:manage.
 MANAGE_SCOPES = "invoices:read invoices:write tenant:manage"
 LAG_SAMPLE_SECONDS = 0.5
+RECEIPT_KILL_RATE = 0.5  # share of worker kills timed just after a webhook arrives (the rest: any time)
 SHORT_READ_TIMEOUT = (0.005, 0.08)  # seconds: a client that gives up while the server still works
 EXAMPLES_SHOWN = 8
 ZERO = Decimal(0)
@@ -725,6 +747,8 @@ class Run:
         self.receiver = delivery.Receiver(HOST, self.rng)
         self.base_url = f"http://{HOST}:{port}"
         self.delivery_stats = delivery.DeliveryStats()
+        self.reader: asyncpg.Connection | None = None
+        self.reader_lock = asyncio.Lock()
         self.violations: dict[str, list[str]] = {kind: [] for kind in VIOLATION_KINDS}
         self.figures: dict[str, Any] = {}
         self.load: Load | None = None
@@ -770,7 +794,7 @@ class Run:
             self.tenant_id = int(tenant["id"])
             self.token = (await self.cli("token", "create", "--tenant", str(self.tenant_id)))["token"]
             manager = await self.cli("token", "create", "--tenant", str(self.tenant_id), "--scopes", MANAGE_SCOPES)
-            self.receiver.start()
+            self.receiver.start(asyncio.get_running_loop())
             limits = httpx.Limits(max_connections=4 * self.options.concurrency + 8, max_keepalive_connections=64)
             async with httpx.AsyncClient(base_url=self.base_url, limits=limits, timeout=30) as http:
                 self.load = Load(self.options, http, self.token, self.tenant_id)
@@ -811,6 +835,7 @@ class Run:
             ("kill the worker", self.worker.kill),
             ("close its log", self.worker.close),
             ("stop the receiver", self.receiver.stop),
+            ("close the reading connection", self.close_reader),
         ]
         if self.options.keep:
             self.progress(f"kept {self.workdir} (server.log, worker.log) and the database {self.database.url}")
@@ -858,7 +883,7 @@ class Run:
                 if (await self.read(delivery.HEARTBEAT_QUERIES, pid))["beats"][0]["beats"]:
                     self.delivery_stats.start_seconds.append(time.monotonic() - began)
                     return time.monotonic() - began
-                await asyncio.sleep(0.1)
+                await asyncio.sleep(0.2)
             self.delivery_stats.failed_starts += 1
             await self.worker.kill()
         raise CrashTestError(f"the worker did not beat after 3 starts; its log ends:\n{self.worker.log_tail()}")
@@ -880,8 +905,10 @@ class Run:
             await load.execute(draft, self.rng)
             view = draft.invoice_view()
             if view is not None and index % 3 != 0:
-                path = f"{API}/invoices/{view['id']}/issue"
-                await load.execute(load.new_call("issue", "POST", path, None, int(view["id"])), self.rng)
+                # The first is sent (issued and e-mailed), so every run has an e-mail to deliver.
+                op = "send" if index == 1 else "issue"
+                path = f"{API}/invoices/{view['id']}/{op}"
+                await load.execute(load.new_call(op, "POST", path, None, int(view["id"])), self.rng)
         if not load.customers or not load.invoices:
             raise CrashTestError("seeding failed: no customer or invoice was acknowledged")
 
@@ -932,9 +959,20 @@ class Run:
                 await asyncio.wait_for(load.stop.wait(), uptime)
             if load.stop.is_set():
                 break
+            if rng.random() < RECEIPT_KILL_RATE:
+                await self.next_receipt(rng)
             await self.worker.kill()
             self.delivery_stats.kills.append(time.monotonic())
             await self.start_worker()
+
+    async def next_receipt(self, rng: random.Random) -> None:
+        """Waits (a little, bounded) until the receiver gets its next request: a kill right then
+        lands between the receiver's answer and the worker writing it down, the moment that makes
+        a duplicate, which a kill at any time hits only now and then."""
+        self.receiver.arrived.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.receiver.arrived.wait(), self.options.worker_max_uptime)
+        await asyncio.sleep(rng.uniform(0, 0.02))
 
     async def sample_lag(self) -> None:
         load = self.load
@@ -1012,16 +1050,23 @@ class Run:
         """The rows of each query (`$1`: the tenant, unless `params` are given), all in one read-only snapshot."""
         params = params or (self.tenant_id,)
         if self.kind == "postgresql":
-            connection = await asyncpg.connect(self.database.url, timeout=10)
-            try:
-                async with connection.transaction(isolation="repeatable_read", readonly=True):
+            # One connection for every read: the lag sampler and the worker's readiness poll read
+            # several times a second, and a new backend each time would cost the machine the
+            # CPU the server's restarts need.
+            async with self.reader_lock:
+                if self.reader is None or self.reader.is_closed():
+                    self.reader = await asyncpg.connect(self.database.url, timeout=10)
+                async with self.reader.transaction(isolation="repeatable_read", readonly=True):
                     return {
-                        name: [dict(row) for row in await connection.fetch(sql, *params)]
+                        name: [dict(row) for row in await self.reader.fetch(sql, *params)]
                         for name, sql in queries.items()
                     }
-            finally:
-                await connection.close()
         return await asyncio.to_thread(self._read_sqlite, queries, params)
+
+    async def close_reader(self) -> None:
+        if self.reader is not None:
+            await self.reader.close()
+            self.reader = None
 
     def _read_sqlite(self, queries: dict[str, str], params: tuple[Any, ...]) -> dict[str, list[dict[str, Any]]]:
         connection = sqlite3.connect(f"file:{self.database.path}?mode=ro", uri=True, timeout=30)
@@ -1449,7 +1494,7 @@ class Run:
         ]
         kept_violations, kept_figures = self.violations, self.figures
         missed = []
-        caught = 0
+        caught = skipped = 0
         try:
             for name, plant, expected in faults:
                 copy = copy_snapshot(db)
@@ -1457,6 +1502,7 @@ class Run:
                     plant(copy)
                 except (StopIteration, IndexError, ValueError):
                     print(f"  self-test: skipped ({name}): this run made nothing to plant it in")
+                    skipped += 1
                     continue
                 self.violations = {kind: [] for kind in VIOLATION_KINDS}
                 self.figures = {}
@@ -1468,7 +1514,7 @@ class Run:
                     missed.append(f"{name}: expected {sorted(expected)}, reported {sorted(found)}")
         finally:
             self.violations, self.figures = kept_violations, kept_figures
-        self.figures["self_test"] = f"{caught} of {len(faults)} planted faults caught"
+        self.figures["self_test"] = f"{caught} of {len(faults)} planted faults caught ({skipped} not plantable)"
         for message in missed:
             self.violation("self_test", f"the audit missed {message}")
 
