@@ -4,7 +4,8 @@ it was what the database committed.
 - `Receiver`: a webhook receiver on a free loopback port (a thread running ThreadingHTTPServer)
   that records every request (webhook-id, -timestamp, -signature, body), verifies its signature
   with the `standardwebhooks` package, and answers 204, or 500 to the first attempt of about 3% of
-  the message ids (so retries on the schedule are exercised too).
+  the message ids (so retries on the schedule are exercised too). Armed, it SIGKILLs the worker
+  right after its next answer, the moment that makes a duplicate.
 - `OUTBOX_QUERIES` and `outbox_depth`: what the audit and the lag sampler read of the outbox.
 - `audit_delivery`: every committed webhook message received (by webhook-id), nothing received
   that was not committed, bodies byte-equal to the stored payloads and signed, exactly one message
@@ -19,7 +20,9 @@ import hashlib
 import http.server
 import itertools
 import json
+import os
 import random
+import signal
 import threading
 import time
 from collections import Counter, defaultdict
@@ -88,7 +91,8 @@ class Receiver:
         self._verifier: Webhook | None = None
         self._seen: set[str] = set()
         self.records: list[dict[str, Any]] = []
-        self.arrived = asyncio.Event()
+        self.struck = asyncio.Event()  # set (in the run's loop) when an armed kill has been sent
+        self._armed: int | None = None  # a process group to SIGKILL right after the next answer
         self._loop: asyncio.AbstractEventLoop | None = None
         receiver = self
 
@@ -113,9 +117,21 @@ class Receiver:
         return f"http://{host!s}:{port}{RECEIVER_PATH}"
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Serves from a thread; `arrived` is set (in `loop`) at each request."""
+        """Serves from a thread; `struck` is set in `loop`."""
         self._loop = loop
         self._thread.start()
+
+    def arm(self, process_group: int) -> None:
+        """SIGKILL `process_group` (the worker) as soon as the next request has been answered:
+        the receiver has it then, and the worker has not yet written down that it was delivered,
+        the moment that makes a duplicate (a kill at a random time hits it only now and then)."""
+        with self._lock:
+            self._armed = process_group
+        self.struck.clear()
+
+    def disarm(self) -> None:
+        with self._lock:
+            self._armed = None
 
     def stop(self) -> None:
         if self._thread.is_alive():
@@ -156,12 +172,17 @@ class Receiver:
                     "at": time.monotonic(),
                 }
             )
-        if self._loop is not None:
-            with contextlib.suppress(RuntimeError):  # the loop closed: the run is over
-                self._loop.call_soon_threadsafe(self.arrived.set)
         request.send_response(status)
         request.send_header("Content-Length", "0")
-        request.end_headers()
+        request.end_headers()  # written to the socket at once (unbuffered)
+        with self._lock:
+            armed, self._armed = self._armed, None
+        if armed is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(armed, signal.SIGKILL)
+            if self._loop is not None:
+                with contextlib.suppress(RuntimeError):  # the loop closed: the run is over
+                    self._loop.call_soon_threadsafe(self.struck.set)
 
     def _verify(self, body: bytes, headers: dict[str, str]) -> str | None:
         """None when signed with the endpoint's secret; else what is wrong."""
@@ -234,6 +255,7 @@ class DeliveryStats:
     kills: list[float] = field(default_factory=list)  # monotonic times of the worker's SIGKILLs
     start_seconds: list[float] = field(default_factory=list)  # spawn to first heartbeat, per start
     failed_starts: int = 0
+    died: int = 0  # times the worker was found to have exited on its own (its log says why)
     lag: Lag = field(default_factory=Lag)
     drain_seconds: float = 0.0
 
@@ -447,7 +469,7 @@ def report_rows(figures: dict[str, Any], stats: DeliveryStats) -> list[tuple[str
         (
             "worker kills (SIGKILL)",
             f"{len(stats.kills)}; {len(starts)} starts, {sum(starts) / max(len(starts), 1):.1f} s each to its "
-            f"first heartbeat (failed starts {stats.failed_starts})",
+            f"first heartbeat (failed starts {stats.failed_starts}, exited on its own {stats.died})",
         )
     ]
     if "received" not in figures:

@@ -99,7 +99,7 @@ WORKER_LEASE_SECONDS = 5
 # The endpoint is registered with its own token: the load's token has no tenant:manage.
 MANAGE_SCOPES = "invoices:read invoices:write tenant:manage"
 LAG_SAMPLE_SECONDS = 0.5
-RECEIPT_KILL_RATE = 0.5  # share of worker kills timed just after a webhook arrives (the rest: any time)
+ANSWER_KILL_RATE = 0.5  # share of worker kills sent right after the receiver answers (the rest: any time)
 SHORT_READ_TIMEOUT = (0.005, 0.08)  # seconds: a client that gives up while the server still works
 EXAMPLES_SHOWN = 8
 ZERO = Decimal(0)
@@ -959,20 +959,22 @@ class Run:
                 await asyncio.wait_for(load.stop.wait(), uptime)
             if load.stop.is_set():
                 break
-            if rng.random() < RECEIPT_KILL_RATE:
-                await self.next_receipt(rng)
+            if rng.random() < ANSWER_KILL_RATE:
+                await self.kill_after_next_answer()
+            self.delivery_stats.died += self.worker.exited()
             await self.worker.kill()
             self.delivery_stats.kills.append(time.monotonic())
             await self.start_worker()
 
-    async def next_receipt(self, rng: random.Random) -> None:
-        """Waits (a little, bounded) until the receiver gets its next request: a kill right then
-        lands between the receiver's answer and the worker writing it down, the moment that makes
-        a duplicate, which a kill at any time hits only now and then."""
-        self.receiver.arrived.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.receiver.arrived.wait(), self.options.worker_max_uptime)
-        await asyncio.sleep(rng.uniform(0, 0.02))
+    async def kill_after_next_answer(self) -> None:
+        """Has the receiver SIGKILL the worker right after it answers its next request (bounded wait)."""
+        assert self.worker.process is not None
+        self.receiver.arm(self.worker.process.pid)  # its own session: the pid is its process group
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.receiver.struck.wait(), self.options.worker_max_uptime)
+        finally:
+            self.receiver.disarm()
 
     async def sample_lag(self) -> None:
         load = self.load
@@ -1007,9 +1009,12 @@ class Run:
                 await self.worker.kill()  # reaps a worker that died on its own (its log says why)
                 await self.start_worker()
             depth = await self.outbox_depth()
-            while not depth.drained and time.monotonic() < deadline:
+            while not depth.drained and time.monotonic() < deadline and not self.worker.exited():
                 await asyncio.sleep(0.2)
                 depth = await self.outbox_depth()
+            if not depth.drained and self.worker.exited() and time.monotonic() < deadline:
+                self.delivery_stats.died += 1
+                continue
             await self.worker.kill()
             snapshot = await self.read_database()
             snapshot["received"] = self.receiver.snapshot()
