@@ -91,6 +91,7 @@ class Receiver:
         self._verifier: Webhook | None = None
         self._seen: set[str] = set()
         self.records: list[dict[str, Any]] = []
+        self.incomplete = 0  # requests whose body did not arrive whole
         self.struck = asyncio.Event()  # set (in the run's loop) when an armed kill has been sent
         self._armed: int | None = None  # a process group to SIGKILL right after the next answer
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -152,7 +153,13 @@ class Receiver:
             return [dict(record) for record in self.records]
 
     def handle(self, request: http.server.BaseHTTPRequestHandler) -> None:
-        body = request.rfile.read(int(request.headers.get("Content-Length") or 0))
+        length = int(request.headers.get("Content-Length") or 0)
+        body = request.rfile.read(length)
+        if len(body) < length:
+            # The sender died mid-request (a worker kill): like any receiver, take nothing from it.
+            with self._lock:
+                self.incomplete += 1
+            return
         headers = {name.lower(): value for name, value in request.headers.items()}
         webhook_id = headers.get("webhook-id", "")
         problem = self._verify(body, headers)
@@ -172,9 +179,10 @@ class Receiver:
                     "at": time.monotonic(),
                 }
             )
-        request.send_response(status)
-        request.send_header("Content-Length", "0")
-        request.end_headers()  # written to the socket at once (unbuffered)
+        with contextlib.suppress(OSError):  # the worker is gone (killed): it will never read the answer
+            request.send_response(status)
+            request.send_header("Content-Length", "0")
+            request.end_headers()  # written to the socket at once (unbuffered)
         with self._lock:
             armed, self._armed = self._armed, None
         if armed is not None:
@@ -256,6 +264,7 @@ class DeliveryStats:
     start_seconds: list[float] = field(default_factory=list)  # spawn to first heartbeat, per start
     failed_starts: int = 0
     died: int = 0  # times the worker was found to have exited on its own (its log says why)
+    incomplete: int = 0  # requests the receiver took nothing from: their sender died mid-body
     lag: Lag = field(default_factory=Lag)
     drain_seconds: float = 0.0
 
@@ -289,7 +298,9 @@ def audit_delivery(
         if message is None:
             violation("webhooks_phantom", f"{webhook_id!r} received {len(records)}x: no committed message")
         if len({record["body"] for record in records}) > 1:
-            violation("webhooks_mismatch", f"{webhook_id}: {len(records)} receipts with different bodies")
+            lengths = [len(record["body"]) for record in records]
+            stored = len(message["payload"].encode()) if message is not None else None
+            violation("webhooks_mismatch", f"{webhook_id}: receipts with different bodies ({lengths} bytes; {stored})")
         elif message is not None and records[0]["body"] != message["payload"].encode():
             violation("webhooks_mismatch", f"{webhook_id}: the body received is not the stored payload")
         for record in records:
@@ -485,7 +496,7 @@ def report_rows(figures: dict[str, Any], stats: DeliveryStats) -> list[tuple[str
         (
             "webhooks received",
             f"{figures['received']} requests, {figures['received_ids']} distinct ids, "
-            f"{figures['signature_checked']} signatures verified",
+            f"{figures['signature_checked']} signatures verified; {stats.incomplete} cut off mid-body by a kill",
         ),
         (
             "repeats",

@@ -1018,6 +1018,7 @@ class Run:
             await self.worker.kill()
             snapshot = await self.read_database()
             snapshot["received"] = self.receiver.snapshot()
+            self.delivery_stats.incomplete = self.receiver.incomplete
             if delivery.snapshot_depth(snapshot).drained or time.monotonic() >= deadline:
                 break
         self.delivery_stats.drain_seconds = time.monotonic() - began
