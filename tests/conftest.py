@@ -114,7 +114,11 @@ def settings(database_url: str) -> Settings:
     # The shared app serves whole suites (schemathesis alone sends thousands of requests with one
     # token, and thousands of 401s), so its rate limits are off; tests/test_limits.py and
     # tests/test_rate_limit_credentials.py check them on apps of their own.
-    return Settings(database_url=database_url, rate_limit_per_second=0, auth_failures_per_minute=0)
+    # No worker inside the shared app (schemathesis runs its lifespan): the delivery tests run
+    # their own, and one here would e-mail every other test's sent invoices.
+    return Settings(
+        database_url=database_url, rate_limit_per_second=0, auth_failures_per_minute=0, delivery_in_server="off"
+    )
 
 
 @pytest.fixture(scope="session")

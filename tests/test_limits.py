@@ -286,6 +286,7 @@ async def client_with_every_connection_taken(shared: FastAPI) -> AsyncIterator[h
         db_pool_size=1,
         db_pool_timeout_seconds=0.2,
         rate_limit_per_second=0,
+        delivery_in_server="off",  # its one connection is the test's to hold
     )
     busy_app = create_app(settings)
     async with busy_app.router.lifespan_context(busy_app):

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import click
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError, ProgrammingError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from invoicing.auth import service as auth
 from invoicing.auth.scopes import parse_scopes
@@ -43,6 +43,20 @@ def run(work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
         raise click.ClickException(
             f"The database is not ready ({error.orig}). Run `invoicing migrate` first, and check DATABASE_URL."
         ) from None
+
+
+async def sum_over_tenants(engine: AsyncEngine, work: Callable[[AsyncConnection, int], Awaitable[int]]) -> int:
+    """`work` for every tenant, each in its own write transaction acting for that tenant; the sum."""
+    from invoicing.tenants.service import list_tenants
+
+    async with transaction(engine, write=False) as connection:
+        tenant_ids = [row["id"] for row in await list_tenants(connection)]
+    total = 0
+    for tenant_id in tenant_ids:
+        async with transaction(engine, write=True) as connection:
+            await set_tenant(connection, tenant_id)
+            total += await work(connection, tenant_id)
+    return total
 
 
 def emit(as_json: bool, payload: dict[str, Any] | list[dict[str, Any]], text: str) -> None:
@@ -450,20 +464,36 @@ def purge_idempotency_keys(as_json: bool) -> None:
     """Delete expired idempotency keys of every tenant (they also go a little at a time on the way)."""
     from invoicing.core.clock import utc_now
     from invoicing.idempotency.service import purge_expired
-    from invoicing.tenants.service import list_tenants
 
-    async def work(engine: AsyncEngine) -> int:
-        purged = 0
-        async with transaction(engine, write=False) as connection:
-            tenant_ids = [row["id"] for row in await list_tenants(connection)]
-        for tenant_id in tenant_ids:
-            async with transaction(engine, write=True) as connection:
-                await set_tenant(connection, tenant_id)
-                purged += await purge_expired(connection, tenant_id=tenant_id, now=utc_now())
-        return purged
+    async def purge(connection: AsyncConnection, tenant_id: int) -> int:
+        return await purge_expired(connection, tenant_id=tenant_id, now=utc_now())
 
-    purged = run(work)
+    purged = run(lambda engine: sum_over_tenants(engine, purge))
     emit(as_json, {"purged": purged}, f"Purged {purged} expired idempotency keys.")
+
+
+@main.command("purge-outbox")
+@click.option(
+    "--older-than-days", type=click.IntRange(min=1), default=None, help="Default: OUTBOX_RETENTION_DAYS or 30."
+)
+@json_option
+def purge_outbox(older_than_days: int | None, as_json: bool) -> None:
+    """Delete delivered (or finally failed) outbox messages older than the retention, with their log."""
+    from datetime import timedelta
+
+    from invoicing.core.clock import utc_now
+    from invoicing.outbox.repository import OutboxRepository
+
+    days = older_than_days or get_settings().outbox_retention_days
+    before = utc_now() - timedelta(days=days)
+
+    async def purge(connection: AsyncConnection, tenant_id: int) -> int:
+        return await OutboxRepository(connection, tenant_id).purge_settled(before=before)
+
+    purged = run(lambda engine: sum_over_tenants(engine, purge))
+    emit(
+        as_json, {"purged": purged, "older_than_days": days}, f"Purged {purged} outbox messages older than {days} days."
+    )
 
 
 @main.command("lifecycle")

@@ -133,6 +133,13 @@ class Settings(BaseSettings):
     )
     worker_poll_seconds: float = Field(default=0.5, gt=0, le=60, description="How often an idle worker looks for work.")
 
+    outbox_retention_days: int = Field(
+        default=30,
+        ge=1,
+        description="`invoicing purge-outbox` deletes messages with nothing left to deliver after this many days "
+        "(replay reaches back as far as messages are kept).",
+    )
+
     @property
     def runs_delivery_in_server(self) -> bool:
         if self.delivery_in_server == "auto":

@@ -322,3 +322,17 @@ async def test_a_host_name_is_delivered_to_the_address_it_was_approved_at(
         await worker_for(app_engine).run_once()
         [request] = hooks.received
     assert request.headers["host"] == f"hooks.example.test:{port}"
+
+
+async def test_two_workers_at_once_share_the_work_and_deliver_each_message_once(
+    engine: AsyncEngine, app_engine: AsyncEngine, tenant: Tenant
+) -> None:
+    with receiver() as hooks:
+        await add_endpoint(engine, tenant, hooks.url, event_types=["invoice.issued"])
+        for _ in range(20):
+            await _one_event(tenant)
+        first, second = worker_for(app_engine), worker_for(app_engine)
+        made = await asyncio.gather(first.run_until_idle(), second.run_until_idle())
+        ids = [request.headers["webhook-id"] for request in hooks.received]
+    assert sum(made) == 20
+    assert len(ids) == len(set(ids)) == 20

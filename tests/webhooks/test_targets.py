@@ -152,3 +152,11 @@ async def test_the_real_lookup_goes_through_the_running_loop(monkeypatch: pytest
         await resolve_target("https://hooks.example.com/", allow_private=True)
     assert refused.value.reason_code is Refusal.LINK_LOCAL_ADDRESS  # the scope id does not hide it
     assert asked == [("hooks.example.com", 443), ("hooks.example.com", 443)]
+
+
+async def test_a_final_dot_neither_hides_an_address_nor_reaches_the_host_header(resolver: FakeResolver) -> None:
+    with pytest.raises(TargetRefused) as refused:
+        await resolve_target("http://127.0.0.1./", allow_private=False)
+    assert refused.value.reason_code is Refusal.PRIVATE_ADDRESS
+    target = await resolve_target("https://hooks.example.com./in", allow_private=False)
+    assert (target.host, target.address) == ("hooks.example.com", PUBLIC_ADDRESS)

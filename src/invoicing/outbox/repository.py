@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, and_, func, or_, select, text, union_all
+from sqlalchemy import RowMapping, and_, delete, func, or_, select, text, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -248,6 +248,44 @@ class OutboxRepository(TenantScopedRepository):
                 .where(outbox_deliveries.c.id.in_(list(delivery_ids)), outbox_deliveries.c.leased_by == worker_id)
                 .values(leased_by=None, leased_until=None)
             )
+
+    async def purge_settled(self, *, before: datetime) -> int:
+        """Deletes messages written before `before` that have nothing left to deliver (fanned out,
+        no delivery pending), with their deliveries and attempts; how many messages went."""
+        pending = (
+            select(outbox_deliveries.c.id)
+            .where(
+                self.tenant_filter(outbox_deliveries),
+                outbox_deliveries.c.message_id == outbox_messages.c.id,
+                outbox_deliveries.c.state == PENDING,
+            )
+            .exists()
+        )
+        settled = (
+            select(outbox_messages.c.id)
+            .where(
+                self.tenant_filter(),
+                outbox_messages.c.created_at < before,
+                outbox_messages.c.fanned_out_at.is_not(None),
+                ~pending,
+            )
+            .scalar_subquery()
+        )
+        # Attempts first: they name their message as well as their delivery.
+        await self.connection.execute(
+            delete(delivery_attempts).where(
+                self.tenant_filter(delivery_attempts), delivery_attempts.c.message_id.in_(settled)
+            )
+        )
+        await self.connection.execute(
+            delete(outbox_deliveries).where(
+                self.tenant_filter(outbox_deliveries), outbox_deliveries.c.message_id.in_(settled)
+            )
+        )
+        result = await self.connection.execute(
+            delete(outbox_messages).where(self.tenant_filter(), outbox_messages.c.id.in_(settled))
+        )
+        return int(result.rowcount)
 
     async def endpoint_succeeded(self, endpoint_id: int) -> None:
         await self.connection.execute(

@@ -160,7 +160,8 @@ async def resolve_target(url: str, *, allow_private: bool) -> Target:
         raise TargetRefused(Refusal.INVALID_URL, f"{url[:100]!r} {problem}")
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
-    host = (parts.hostname or "").rstrip(".") if not _is_ip_literal(parts.hostname) else str(parts.hostname)
+    # A fully qualified name's final dot is not part of the Host header or the TLS server name.
+    host = (parts.hostname or "").rstrip(".")
     port = parts.port or DEFAULT_PORTS[scheme]
     addresses = await _addresses(host, port)
     for address in addresses:
