@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""Crash test: SIGKILL the server under retried, idempotent load, then audit the database.
+"""Crash test: SIGKILL the server and the outbox worker under retried, idempotent load, then
+audit the database and what the webhook receiver got.
 
 For each database (a scratch SQLite file, and/or a scratch PostgreSQL database that is dropped
 at the end) the script migrates, creates a tenant and a token with the `invoicing` CLI, starts
-`invoicing serve` on a free loopback port and runs concurrent clients that perform random
+`invoicing serve` on a free loopback port (DELIVERY_IN_SERVER=off) and `invoicing worker`
+beside it, registers a webhook receiver of its own (scripts/crash_delivery.py, on another loopback port) as
+the tenant's endpoint through the API, and runs concurrent clients that perform random
 lifecycle actions (create customer, create / edit / issue / send / delete a draft, record
 payments, cancel, revert-cancel, void, archive, unarchive). Every request carries a fresh
 Idempotency-Key (also sent as X-Request-ID, so each invoice event names the request that made
@@ -16,8 +19,12 @@ the version the client last saw, which a retry keeps even once its own first att
 
 Meanwhile a killer SIGKILLs the server's whole process group at random moments and restarts it,
 until `--duration` has passed and at least `--min-kills` kills happened (bounded absolutely by
-`--max-duration`). Then, with the load stopped, the audit reads the database (read-only) and the
-API and counts violations:
+`--max-duration`); a second killer does the same to the worker (`--worker-min-uptime` to
+`--worker-max-uptime` seconds after its first heartbeat; its leases last 5 s). The receiver
+answers 204, or 500 to the first attempt of about 3% of the message ids. The outbox's depth and
+oldest age are sampled every 0.5 s. After the load one worker runs until the outbox is drained
+(`--drain-timeout`); then, with it stopped, the audit reads the database (read-only), the
+receiver's records and the API, and counts violations:
 
   lost_acknowledged  an acknowledged request whose change (or stored response) is missing
   duplicates         a request applied more than once (two rows or two events for one key)
@@ -34,10 +41,24 @@ API and counts violations:
   orphans            rows, events or stored keys no request of this run explains
   api                the API's view differs from the database, or a retry is not replayed
   protocol           422 idempotency_key_reused for a retry of the same bytes
+  webhooks_lost      a committed webhook message the receiver never acknowledged (by webhook-id)
+  webhooks_phantom   a webhook-id received that no committed message has (a rolled-back change's)
+  webhooks_mismatch  a body received that is not the stored payload byte for byte, a signature
+                     the `standardwebhooks` verifier refuses, or receipts of one id with other bodies
+  events_without_message / message_without_event
+                     an invoice or credit note event without exactly one webhook message of its
+                     subject and type (the subject's messages in the order of its events), or back
+  undelivered        a message not fanned out into one delivery per endpoint (webhook) or one
+                     (e-mail), or a delivery not 'delivered' at the end
+  email_outcomes     an e-mail message whose outcome is not recorded exactly once on its invoice
+                     (`invoice.email_delivered` / `_failed`, by the worker), or such an event naming
+                     no e-mail message
   self_test          a fault planted in a copy of the snapshot (in memory) went unnoticed
 
-It prints its figures and exits 1 on any violation, on fewer kills than `--min-kills`, or when
-the server does not come back. Run `scripts/crash_test.py --help` for the knobs.
+It prints its figures (among them webhooks received, distinct ids, repeats after a 500 or after a
+worker kill, worker kills, drain seconds, the outbox's largest depth and age) and exits 1 on any
+violation, on fewer kills than `--min-kills`, or when the server or the worker does not come
+back. Run `scripts/crash_test.py --help` for the knobs.
 """
 
 # Pseudo-random choices drive the load, not secrets.
@@ -49,6 +70,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import secrets
 import shutil
 import signal
@@ -66,12 +88,18 @@ from pathlib import Path
 from typing import IO, Any
 
 import asyncpg
+import crash_delivery as delivery
 import httpx
 
 HOST = "127.0.0.1"  # the server listens on loopback only
 API = "/api/v1"
 DEFAULT_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 READY_PATH = f"{API}/invoices?limit=1"
+WORKER_LEASE_SECONDS = 5
+# The endpoint is registered with its own token: the load's token has no tenant:manage.
+MANAGE_SCOPES = "invoices:read invoices:write tenant:manage"
+LAG_SAMPLE_SECONDS = 0.5
+ANSWER_KILL_RATE = 0.5  # share of worker kills sent right after the receiver answers (the rest: any time)
 SHORT_READ_TIMEOUT = (0.005, 0.08)  # seconds: a client that gives up while the server still works
 EXAMPLES_SHOWN = 8
 ZERO = Decimal(0)
@@ -93,6 +121,7 @@ VIOLATION_KINDS = (
     "orphans",
     "api",
     "protocol",
+    *delivery.DELIVERY_VIOLATION_KINDS,
     "self_test",
 )
 
@@ -169,6 +198,15 @@ def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=None, help="Random seed; None picks one (printed).")
     parser.add_argument("--min-uptime", type=float, default=0.3, help="Least seconds served between kills.")
     parser.add_argument("--max-uptime", type=float, default=1.5, help="Most seconds served between kills.")
+    parser.add_argument(
+        "--worker-min-uptime", type=float, default=1.0, help="Least seconds the outbox worker runs between kills."
+    )
+    parser.add_argument(
+        "--worker-max-uptime", type=float, default=4.0, help="Most seconds the outbox worker runs between kills."
+    )
+    parser.add_argument(
+        "--drain-timeout", type=float, default=120, help="Seconds the outbox has to drain after the load."
+    )
     parser.add_argument("--request-timeout", type=float, default=10, help="Seconds per attempt.")
     parser.add_argument("--short-timeout-rate", type=float, default=0.05, help="Share of attempts that give up early.")
     parser.add_argument("--double-submit-rate", type=float, default=0.05, help="Share of requests sent twice at once.")
@@ -206,6 +244,8 @@ def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
         options.max_duration = 3 * options.duration + 60
     if not 0 < options.min_uptime <= options.max_uptime:
         parser.error("need 0 < --min-uptime <= --max-uptime")
+    if not 0 < options.worker_min_uptime <= options.worker_max_uptime:
+        parser.error("need 0 < --worker-min-uptime <= --worker-max-uptime")
     if options.concurrency < 1 or options.server_workers < 1 or options.min_kills < 0:
         parser.error("--concurrency and --server-workers must be >= 1, --min-kills >= 0")
     return options
@@ -291,17 +331,17 @@ def _group_alive(pgid: int) -> bool:
     return False
 
 
-class Server:
-    """`invoicing serve` in its own session: SIGKILL goes to the whole group (uvicorn workers too)."""
+class Supervised:
+    """An `invoicing` command in its own session: SIGKILL goes to the whole group (uvicorn workers too)."""
 
-    def __init__(self, cli: str, env: dict[str, str], workdir: Path, port: int, workers: int) -> None:
+    def __init__(self, cli: str, args: list[str], env: dict[str, str], workdir: Path, name: str) -> None:
         self.cli = cli
+        self.args = args
         self.env = env
         self.workdir = workdir
-        self.port = port
-        self.workers = workers
+        self.name = name
         self.process: asyncio.subprocess.Process | None = None
-        self.log_path = workdir / "server.log"
+        self.log_path = workdir / f"{name}.log"
         self.log: IO[bytes] = self.log_path.open("ab")
         self.starts = 0
 
@@ -327,13 +367,7 @@ class Server:
             "-c",
             DIE_WITH_PARENT,
             self.cli,
-            "serve",
-            "--host",
-            HOST,
-            "--port",
-            str(self.port),
-            "--workers",
-            str(self.workers),
+            *self.args,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=self.log,
             stderr=self.log,
@@ -343,7 +377,7 @@ class Server:
         )
 
     async def kill(self) -> None:
-        """SIGKILL the server's process group and wait (bounded) until none of it is left."""
+        """SIGKILL the process group and wait (bounded) until none of it is left."""
         process, self.process = self.process, None
         if process is None:
             return
@@ -559,7 +593,11 @@ class Load:
         return self.new_call("unarchive", "DELETE", f"{base}/archive", None, invoice_id)
 
     def create_customer(self, rng: random.Random) -> Call:
-        payload = {"first_name": f"Crash {rng.randrange(10_000)}", "tax_number": str(rng.randrange(10**9, 10**10))}
+        payload = {
+            "first_name": f"Crash {rng.randrange(10_000)}",
+            "tax_number": str(rng.randrange(10**9, 10**10)),
+            "email": f"crash-{rng.randrange(10_000)}@example.com",  # a send e-mails it (to var/mail)
+        }
         return self.new_call("create_customer", "POST", f"{API}/customers", payload)
 
     def create_draft(self, rng: random.Random) -> Call:
@@ -693,10 +731,24 @@ class Run:
             RATE_LIMIT_PER_SECOND="0",
             IDEMPOTENCY_KEY_TTL_SECONDS=str(24 * 3600),
             PYTHONUNBUFFERED="1",
+            # Delivery is the separate `invoicing worker`'s alone, so killing it is killing delivery.
+            DELIVERY_IN_SERVER="off",
+            # A killed worker's claims come back after the lease; an idle one looks for work often.
+            WORKER_LEASE_SECONDS=str(WORKER_LEASE_SECONDS),
+            WORKER_POLL_SECONDS="0.1",
+            WEBHOOK_ALLOW_PRIVATE_NETWORKS="true",  # the receiver is on loopback
+            SECRET_KEY=secrets.token_urlsafe(32),  # one sealing key for the server and the worker
         )
         self.env = env
-        self.server = Server(options.invoicing, env, self.workdir, free_port(), options.server_workers)
-        self.base_url = f"http://{HOST}:{self.server.port}"
+        port = free_port()
+        args = ["serve", "--host", HOST, "--port", str(port), "--workers", str(options.server_workers)]
+        self.server = Supervised(options.invoicing, args, env, self.workdir, "server")
+        self.worker = Supervised(options.invoicing, ["worker"], env, self.workdir, "worker")
+        self.receiver = delivery.Receiver(HOST, self.rng)
+        self.base_url = f"http://{HOST}:{port}"
+        self.delivery_stats = delivery.DeliveryStats()
+        self.reader: asyncpg.Connection | None = None
+        self.reader_lock = asyncio.Lock()
         self.violations: dict[str, list[str]] = {kind: [] for kind in VIOLATION_KINDS}
         self.figures: dict[str, Any] = {}
         self.load: Load | None = None
@@ -741,16 +793,23 @@ class Run:
             tenant = await self.cli("tenant", "create", "--name", "Crash test")
             self.tenant_id = int(tenant["id"])
             self.token = (await self.cli("token", "create", "--tenant", str(self.tenant_id)))["token"]
+            manager = await self.cli("token", "create", "--tenant", str(self.tenant_id), "--scopes", MANAGE_SCOPES)
+            self.receiver.start(asyncio.get_running_loop())
             limits = httpx.Limits(max_connections=4 * self.options.concurrency + 8, max_keepalive_connections=64)
             async with httpx.AsyncClient(base_url=self.base_url, limits=limits, timeout=30) as http:
                 self.load = Load(self.options, http, self.token, self.tenant_id)
                 await self.start_server(http)
+                await self.register_endpoint(http, manager["token"])
+                await self.start_worker()
                 await self.seed()
                 self.progress(f"serving on {self.base_url}, seeded; load and kills start")
                 await self.run_load(http)
                 stats = self.stats()
-                self.progress(f"load done: {stats.kills} kills, {stats.calls} requests in {stats.load_seconds:.0f} s")
-                snapshot = await self.read_database()
+                self.progress(
+                    f"load done: {stats.kills} server kills, {len(self.delivery_stats.kills)} worker kills, "
+                    f"{stats.calls} requests in {stats.load_seconds:.0f} s"
+                )
+                snapshot = await self.drain()
                 self.audit(snapshot)
                 if self.options.self_test:
                     self.self_test(snapshot)
@@ -770,9 +829,16 @@ class Run:
 
     async def clean_up(self) -> None:
         """Kill the server, drop the database, remove the directory: each step whatever the others did."""
-        steps: list[tuple[str, Any]] = [("kill the server", self.server.kill), ("close its log", self.server.close)]
+        steps: list[tuple[str, Any]] = [
+            ("kill the server", self.server.kill),
+            ("close its log", self.server.close),
+            ("kill the worker", self.worker.kill),
+            ("close its log", self.worker.close),
+            ("stop the receiver", self.receiver.stop),
+            ("close the reading connection", self.close_reader),
+        ]
         if self.options.keep:
-            self.progress(f"kept {self.workdir} (server.log) and the database {self.database.url}")
+            self.progress(f"kept {self.workdir} (server.log, worker.log) and the database {self.database.url}")
         else:
             steps += [
                 ("drop the database", self.database.drop),
@@ -804,6 +870,24 @@ class Run:
             await self.server.kill()
         raise CrashTestError(f"the server did not answer after 3 starts; its log ends:\n{self.server.log_tail()}")
 
+    async def start_worker(self) -> float:
+        """Starts the worker and waits until it has written its heartbeat (it is working then), so
+        its uptime between kills is time it delivers, not time it imports; retries a failed start."""
+        began = time.monotonic()
+        for _ in range(3):
+            await self.worker.start()
+            assert self.worker.process is not None
+            pid = self.worker.process.pid
+            deadline = time.monotonic() + self.options.ready_timeout
+            while time.monotonic() < deadline and not self.worker.exited():
+                if (await self.read(delivery.HEARTBEAT_QUERIES, pid))["beats"][0]["beats"]:
+                    self.delivery_stats.start_seconds.append(time.monotonic() - began)
+                    return time.monotonic() - began
+                await asyncio.sleep(0.2)
+            self.delivery_stats.failed_starts += 1
+            await self.worker.kill()
+        raise CrashTestError(f"the worker did not beat after 3 starts; its log ends:\n{self.worker.log_tail()}")
+
     def load_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}", "X-Tenant": str(self.tenant_id)}
 
@@ -821,8 +905,10 @@ class Run:
             await load.execute(draft, self.rng)
             view = draft.invoice_view()
             if view is not None and index % 3 != 0:
-                path = f"{API}/invoices/{view['id']}/issue"
-                await load.execute(load.new_call("issue", "POST", path, None, int(view["id"])), self.rng)
+                # The first is sent (issued and e-mailed), so every run has an e-mail to deliver.
+                op = "send" if index == 1 else "issue"
+                path = f"{API}/invoices/{view['id']}/{op}"
+                await load.execute(load.new_call(op, "POST", path, None, int(view["id"])), self.rng)
         if not load.customers or not load.invoices:
             raise CrashTestError("seeding failed: no customer or invoice was acknowledged")
 
@@ -834,6 +920,7 @@ class Run:
             asyncio.create_task(load.worker(random.Random(f"{self.options.seed}-{self.kind}-{index}")))
             for index in range(self.options.concurrency)
         ]
+        workers += [asyncio.create_task(self.kill_workers()), asyncio.create_task(self.sample_lag())]
         began = time.monotonic()
         try:
             while True:
@@ -861,6 +948,88 @@ class Run:
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
 
+    async def kill_workers(self) -> None:
+        """Meanwhile SIGKILL the outbox worker at random and restart it, until the load stops."""
+        load = self.load
+        assert load is not None
+        rng = random.Random(f"{self.options.seed}-{self.kind}-worker-kills")
+        while not load.stop.is_set():
+            uptime = rng.uniform(self.options.worker_min_uptime, self.options.worker_max_uptime)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(load.stop.wait(), uptime)
+            if load.stop.is_set():
+                break
+            if rng.random() < ANSWER_KILL_RATE:
+                await self.kill_after_next_answer()
+            self.delivery_stats.died += self.worker.exited()
+            await self.worker.kill()
+            self.delivery_stats.kills.append(time.monotonic())
+            await self.start_worker()
+
+    async def kill_after_next_answer(self) -> None:
+        """Has the receiver SIGKILL the worker right after it answers its next request (bounded wait)."""
+        assert self.worker.process is not None
+        self.receiver.arm(self.worker.process.pid)  # its own session: the pid is its process group
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.receiver.struck.wait(), self.options.worker_max_uptime)
+        finally:
+            self.receiver.disarm()
+
+    async def sample_lag(self) -> None:
+        load = self.load
+        assert load is not None
+        while not load.stop.is_set():
+            self.delivery_stats.lag.add(await self.outbox_depth())
+            await asyncio.sleep(LAG_SAMPLE_SECONDS)
+
+    async def outbox_depth(self) -> delivery.Depth:
+        return delivery.outbox_depth((await self.read(delivery.DEPTH_QUERIES))["depth"])
+
+    async def register_endpoint(self, http: httpx.AsyncClient, manager_token: str) -> None:
+        """The receiver becomes the tenant's webhook endpoint (before any event, so it gets them all)."""
+        response = await http.post(
+            f"{API}/webhook-endpoints",
+            json={"url": self.receiver.url, "description": "crash test receiver"},
+            headers={"Authorization": f"Bearer {manager_token}", "X-Tenant": str(self.tenant_id)},
+            timeout=30,
+        )
+        if response.status_code != 201:
+            raise CrashTestError(f"POST {API}/webhook-endpoints -> {response.status_code}: {response.text[:500]}")
+        self.receiver.trust(response.json()["data"]["secret"])
+
+    async def drain(self) -> dict[str, list[dict[str, Any]]]:
+        """One worker runs (no more kills) until the outbox is empty; then the audit's snapshot,
+        taken with the worker stopped, and empty in that snapshot too (a request the server was
+        still finishing may have added a message since)."""
+        began = time.monotonic()
+        deadline = began + self.options.drain_timeout
+        while True:
+            if self.worker.exited():
+                await self.worker.kill()  # reaps a worker that died on its own (its log says why)
+                await self.start_worker()
+            depth = await self.outbox_depth()
+            while not depth.drained and time.monotonic() < deadline and not self.worker.exited():
+                await asyncio.sleep(0.2)
+                depth = await self.outbox_depth()
+            if not depth.drained and self.worker.exited() and time.monotonic() < deadline:
+                self.delivery_stats.died += 1
+                continue
+            await self.worker.kill()
+            snapshot = await self.read_database()
+            snapshot["received"] = self.receiver.snapshot()
+            self.delivery_stats.incomplete = self.receiver.incomplete
+            if delivery.snapshot_depth(snapshot).drained or time.monotonic() >= deadline:
+                break
+        self.delivery_stats.drain_seconds = time.monotonic() - began
+        left = delivery.snapshot_depth(snapshot)
+        if not left.drained:
+            self.progress(
+                f"the outbox did not drain in {self.options.drain_timeout:.0f} s: {left.unfanned} messages not "
+                f"fanned out, {left.pending} deliveries pending; the worker's log ends:\n{self.worker.log_tail()}"
+            )
+        return snapshot
+
     # -- audit: the database
 
     async def read_database(self) -> dict[str, list[dict[str, Any]]]:
@@ -871,7 +1040,7 @@ class Run:
             "FROM invoices WHERE tenant_id = $1 ORDER BY id",
             "lines": "SELECT invoice_id, position, name, quantity, unit_price, amount_net, amount_tax, amount_total "
             "FROM invoice_lines WHERE tenant_id = $1 ORDER BY invoice_id, position",
-            "events": "SELECT id, invoice_id, sequence, type, from_status, to_status, request_id, data "
+            "events": "SELECT id, invoice_id, sequence, type, from_status, to_status, actor, request_id, data "
             "FROM invoice_events WHERE tenant_id = $1 ORDER BY invoice_id, sequence, id",
             "payments": "SELECT id, invoice_id, amount, reference FROM payments WHERE tenant_id = $1 ORDER BY id",
             "customers": "SELECT id, job FROM customers WHERE tenant_id = $1 ORDER BY id",
@@ -879,26 +1048,39 @@ class Run:
             "counters": "SELECT series_id, year, last_number FROM series_counters WHERE tenant_id = $1",
             "tenant_counts": "SELECT (SELECT count(*) FROM invoices WHERE tenant_id <> $1) AS invoices, "
             "(SELECT count(*) FROM invoice_events WHERE tenant_id <> $1) AS events",
+            **delivery.OUTBOX_QUERIES,
         }
+        return await self.read(queries)
+
+    async def read(self, queries: dict[str, str], *params: Any) -> dict[str, list[dict[str, Any]]]:
+        """The rows of each query (`$1`: the tenant, unless `params` are given), all in one read-only snapshot."""
+        params = params or (self.tenant_id,)
         if self.kind == "postgresql":
-            connection = await asyncpg.connect(self.database.url, timeout=10)
-            try:
-                async with connection.transaction(isolation="repeatable_read", readonly=True):
+            # One connection for every read: the lag sampler and the worker's readiness poll read
+            # several times a second, and a new backend each time would cost the machine the
+            # CPU the server's restarts need.
+            async with self.reader_lock:
+                if self.reader is None or self.reader.is_closed():
+                    self.reader = await asyncpg.connect(self.database.url, timeout=10)
+                async with self.reader.transaction(isolation="repeatable_read", readonly=True):
                     return {
-                        name: [dict(row) for row in await connection.fetch(sql, self.tenant_id)]
+                        name: [dict(row) for row in await self.reader.fetch(sql, *params)]
                         for name, sql in queries.items()
                     }
-            finally:
-                await connection.close()
-        return await asyncio.to_thread(self._read_sqlite, queries)
+        return await asyncio.to_thread(self._read_sqlite, queries, params)
 
-    def _read_sqlite(self, queries: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
+    async def close_reader(self) -> None:
+        if self.reader is not None:
+            await self.reader.close()
+            self.reader = None
+
+    def _read_sqlite(self, queries: dict[str, str], params: tuple[Any, ...]) -> dict[str, list[dict[str, Any]]]:
         connection = sqlite3.connect(f"file:{self.database.path}?mode=ro", uri=True, timeout=30)
         connection.row_factory = sqlite3.Row
         try:
             connection.execute("BEGIN")  # one read snapshot for every query
             return {
-                name: [dict(row) for row in connection.execute(sql.replace("$1", "?1"), (self.tenant_id,))]
+                name: [dict(row) for row in connection.execute(re.sub(r"\$(\d)", r"?\1", sql), params)]
                 for name, sql in queries.items()
             }
         finally:
@@ -910,7 +1092,9 @@ class Run:
         calls = {call.key: call for call in load.calls}
         stored = {row["key"]: (row["response_status"], bytes(row["response_body"])) for row in db["keys"]}
         by_key: dict[str, Counter[str]] = defaultdict(Counter)
-        for row in db["events"]:
+        # The worker's events (an e-mail's outcome) answer no request: audit_delivery checks them.
+        client_events = [row for row in db["events"] if row["actor"] != delivery.WORKER_ACTOR]
+        for row in client_events:
             by_key[row["request_id"]]["events"] += 1
         for row in db["payments"]:
             by_key[row["reference"]]["payments"] += 1
@@ -919,7 +1103,7 @@ class Run:
         for row in db["invoices"]:
             by_key[row["notes"]]["invoices"] += 1
         events_by_key = defaultdict(list)
-        for row in db["events"]:
+        for row in client_events:
             events_by_key[row["request_id"]].append(row)
         payment_by_key = {row["reference"]: row for row in db["payments"]}
         customer_by_key = {row["job"]: row for row in db["customers"]}
@@ -980,6 +1164,7 @@ class Run:
             self.figures[f"rows_{name}"] = len(db[name])
 
         self.audit_invoices(db, stored)
+        self.figures.update(delivery.audit_delivery(db, self.delivery_stats.kills, self.violation))
 
     def check_ack_targets(
         self,
@@ -1083,6 +1268,7 @@ class Run:
         cancelled_from: str | None = None
         archived = False
         used_payments: set[int] = set()
+        sent = False
         for event in events:
             kind, source, target = event["type"], event["from_status"], event["to_status"]
             data = json.loads(event["data"]) if event["data"] else {}
@@ -1125,6 +1311,8 @@ class Run:
             elif kind in ("invoice.archived", "invoice.unarchived"):
                 expected = status if archived == (kind == "invoice.unarchived") else None
                 archived = kind == "invoice.archived"
+            elif kind in delivery.EMAIL_OUTCOMES:
+                expected = status if sent else None  # an e-mail goes out only after a send
             else:
                 wrong(f"unknown event type {kind}")
                 return
@@ -1132,6 +1320,7 @@ class Run:
                 wrong(f"event {event['sequence']} {kind}: {source} -> {target}, expected {expected}")
                 return
             status = target
+            sent = sent or kind == "invoice.sent"
         if status != invoice["status"]:
             wrong(f"events end at {status}, the invoice is {invoice['status']}")
         if paid != money(invoice["amount_paid"]):
@@ -1189,10 +1378,15 @@ class Run:
         lines: list[dict[str, Any]],
         stored: dict[str, tuple[int, bytes]],
     ) -> None:
-        """The stored response of the request that made the invoice's last change shows it as it is."""
+        """The stored response of the request that made the invoice's last change shows it as it is
+        (the worker's later events, an e-mail's outcome, change nothing but the version)."""
         if not events or events[-1]["sequence"] != invoice["version"]:
             return  # reported by replay_events
-        key = events[-1]["request_id"]
+        last = next((event for event in reversed(events) if event["actor"] != delivery.WORKER_ACTOR), None)
+        if last is None:
+            self.violation("events_vs_state", f"invoice {invoice['id']}: no event made by a request")
+            return
+        key = last["request_id"]
         if key not in stored:
             self.violation("atomicity", f"invoice {invoice['id']}: last event's request {key} has no stored response")
             return
@@ -1215,7 +1409,7 @@ class Run:
         )
         actual = (
             invoice["id"],
-            invoice["version"],
+            last["sequence"],
             invoice["status"],
             money(invoice["amount_paid"]),
             money(invoice["amount_payable"]),
@@ -1286,7 +1480,8 @@ class Run:
             row["response_body"] = bytes(row["response_body"]).replace(b'"amount"', b'"amount" ', 1)
 
         def plant_stranger(copy: dict[str, list[dict[str, Any]]]) -> None:
-            copy["events"][-1] = {**copy["events"][-1], "request_id": "not-a-client-key"}
+            index = max(i for i, row in enumerate(copy["events"]) if row["actor"] != delivery.WORKER_ACTOR)
+            copy["events"][index] = {**copy["events"][index], "request_id": "not-a-client-key"}
 
         faults = [
             ("an acknowledged payment lost", plant_lost_payment, {"lost_acknowledged"}),
@@ -1301,10 +1496,11 @@ class Run:
             ("a number given twice", plant_repeated_number, {"numbering"}),
             ("a stored response unlike the acknowledged one", plant_other_body, {"ack_mismatch"}),
             ("an event no request made", plant_stranger, {"orphans"}),
+            *delivery.delivery_faults(),
         ]
         kept_violations, kept_figures = self.violations, self.figures
         missed = []
-        caught = 0
+        caught = skipped = 0
         try:
             for name, plant, expected in faults:
                 copy = copy_snapshot(db)
@@ -1312,6 +1508,7 @@ class Run:
                     plant(copy)
                 except (StopIteration, IndexError, ValueError):
                     print(f"  self-test: skipped ({name}): this run made nothing to plant it in")
+                    skipped += 1
                     continue
                 self.violations = {kind: [] for kind in VIOLATION_KINDS}
                 self.figures = {}
@@ -1323,7 +1520,7 @@ class Run:
                     missed.append(f"{name}: expected {sorted(expected)}, reported {sorted(found)}")
         finally:
             self.violations, self.figures = kept_violations, kept_figures
-        self.figures["self_test"] = f"{caught} of {len(faults)} planted faults caught"
+        self.figures["self_test"] = f"{caught} of {len(faults)} planted faults caught ({skipped} not plantable)"
         for message in missed:
             self.violation("self_test", f"the audit missed {message}")
 
@@ -1393,7 +1590,7 @@ def report(run: Run) -> bool:
             f"{stats.load_seconds:.1f} (total {figures.get('total_seconds', 0):.1f} with setup and audit)",
         ),
         (
-            "kills (SIGKILL)",
+            "server kills (SIGKILL)",
             f"{stats.kills} (min {run.options.min_kills}), cutting off {stats.cut_off} requests in flight; "
             f"failed starts {stats.failed_starts}",
         ),
@@ -1434,6 +1631,7 @@ def report(run: Run) -> bool:
             f"{figures.get('late_applied', '-')} (by an earlier attempt of the key the client had timed out on)",
         ),
         ("replayed at the end", str(figures.get("replayed_at_end", "-"))),
+        *delivery.report_rows(figures, run.delivery_stats),
         *([("self-test", figures["self_test"])] if "self_test" in figures else []),
     ]
     rows += [(f"violations: {kind}", str(count)) for kind, count in violations.items()]
