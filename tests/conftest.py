@@ -7,6 +7,7 @@ reason in the summary) only when no server is reachable and CI is unset; under C
 
 import asyncio
 import os
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -31,6 +32,24 @@ from invoicing.tenants.service import create_tenant
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config, "workerinput"):  # a pytest-xdist worker (`make test` runs the suite in several)
+        # Python 3.11 counts the JSON parser's recursion against the interpreter's limit, so a body
+        # 900 levels deep parses only with the stack a plain pytest run has left
+        # (tests/test_highlevel_deep_json.py); give back the frames execnet and xdist add below pytest.
+        sys.setrecursionlimit(sys.getrecursionlimit() + _frames_below_pytest())
+
+
+def _frames_below_pytest() -> int:
+    worker_code = (f"{os.sep}execnet{os.sep}", f"{os.sep}xdist{os.sep}")
+    frame, count = sys._getframe(), 0
+    while frame is not None:
+        filename = frame.f_code.co_filename  # "<string>": the worker's bootstrap, sent by execnet
+        count += filename == "<string>" or any(part in filename for part in worker_code)
+        frame = frame.f_back
+    return count
 
 
 def _postgres_reachable() -> str | None:
