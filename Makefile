@@ -18,6 +18,10 @@ UV_VERSION ?= 0.13.8
 LOCK_ARGS ?=
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-k drafts -x"`.
 PYTEST_ARGS ?=
+# pytest-xdist worker processes for `make test`: `auto` is one per CPU; `PYTEST_WORKERS=0` runs the
+# suite in one process (needed for `pytest -s`, whose output xdist workers do not show).
+# Work stealing, not fixed chunks: a few tests (schemathesis, the state machines) take minutes each.
+PYTEST_WORKERS ?= auto
 # Arguments for scripts/crash_test.py (default: 60 s and 20 kills on SQLite and PostgreSQL), e.g.
 # `make crash-test CRASH_TEST_ARGS="--database postgresql --duration 300 --server-workers 2"`.
 CRASH_TEST_ARGS ?=
@@ -100,7 +104,7 @@ run: $(STAMP)
 # -- checks -------------------------------------------------------------------------------
 
 test: $(STAMP)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest --numprocesses $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # Kills `invoicing serve` at random moments under retried, keyed load on scratch databases, then
 # checks nothing acknowledged was lost or applied twice (docs/reliability.md). PostgreSQL runs need

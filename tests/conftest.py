@@ -9,9 +9,11 @@ import asyncio
 import atexit
 import os
 import shutil
+import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +44,24 @@ if "SECRET_KEY_FILE" not in os.environ:
     os.environ["SECRET_KEY_FILE"] = str(Path(_KEY_DIRECTORY) / "secret_key")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config, "workerinput"):  # a pytest-xdist worker (`make test` runs the suite in several)
+        # Python 3.11 counts the JSON parser's recursion against the interpreter's limit, so a body
+        # 900 levels deep parses only with the stack a plain pytest run has left
+        # (tests/test_highlevel_deep_json.py); give back the frames execnet and xdist add below pytest.
+        sys.setrecursionlimit(sys.getrecursionlimit() + _frames_below_pytest())
+
+
+def _frames_below_pytest() -> int:
+    worker_code = (f"{os.sep}execnet{os.sep}", f"{os.sep}xdist{os.sep}")
+    frame, count = sys._getframe(), 0
+    while frame is not None:
+        filename = frame.f_code.co_filename  # "<string>": the worker's bootstrap, sent by execnet
+        count += filename == "<string>" or any(part in filename for part in worker_code)
+        frame = frame.f_back
+    return count
+
+
 def _postgres_reachable() -> str | None:
     async def probe() -> None:
         connection = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=3)
@@ -62,12 +82,32 @@ async def _admin(sql: str) -> None:
         await connection.close()
 
 
+# The session's SQLite database commits at every write request, each commit an fsync
+# (synchronous=FULL): on tmpfs it costs nothing, and what a transaction sees stays as it is.
+# Durability is the crash test's to check (scripts/crash_test.py), on databases of its own.
+RAM_DISK = Path("/dev/shm")  # noqa: S108 (a directory of our own is made in it, mkdtemp's)
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")  # gw0, gw1...: names each worker's databases
+
+
+@contextmanager
+def sqlite_directory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    if not (RAM_DISK.is_dir() and os.access(RAM_DISK, os.W_OK)):
+        yield tmp_path_factory.mktemp("sqlite")
+        return
+    directory = Path(tempfile.mkdtemp(prefix=f"invoicing-test-{XDIST_WORKER}-", dir=RAM_DISK))
+    try:
+        yield directory
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'invoicing.db'}"
-        upgrade(url)
-        yield url
+        with sqlite_directory(tmp_path_factory) as directory:
+            url = f"sqlite:///{directory / 'invoicing.db'}"
+            upgrade(url)
+            yield url
         return
     problem = _postgres_reachable()
     if problem is not None:
@@ -75,7 +115,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         if IN_CI:
             pytest.fail(f"{message}; CI requires the PostgreSQL suite")
         pytest.skip(f"{message}: PostgreSQL tests skipped")
-    name = f"invoicing_test_{uuid.uuid4().hex[:12]}"
+    name = f"invoicing_test_{XDIST_WORKER}_{uuid.uuid4().hex[:12]}"
     asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
     url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     try:
