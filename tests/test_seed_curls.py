@@ -146,7 +146,9 @@ def _answers(base_url: str, headers: dict[str, str], process: subprocess.Popen[b
 
 def _start_server(database_url: str, directory: Path, headers: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     """`invoicing serve` on a free port, answering; its output goes to server-N.log in `directory`."""
-    env = {**os.environ, "DATABASE_URL": database_url, "WORKERS": "1"}
+    # No outbox worker inside: this server shares the session's database, whose other tests'
+    # e-mails are not its to send (and a header-limits test measures its memory).
+    env = {**os.environ, "DATABASE_URL": database_url, "WORKERS": "1", "DELIVERY_IN_SERVER": "off"}
     for attempt in range(3):  # another process may take the free port before uvicorn binds it
         port = _free_port()
         log = directory / f"server-{attempt}.log"
