@@ -9,7 +9,8 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DATABASE = "invoicing_bench"
+# BENCH_DATABASE_NAME: another name, so two harnesses can run on one server (one after the other is what measures).
+BENCH_DATABASE = os.environ.get("BENCH_DATABASE_NAME", "invoicing_bench")
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 SQLITE_PATH = ROOT / "var" / "bench" / "invoicing_bench.db"
 

@@ -32,6 +32,7 @@ from invoicing.config import Settings
 from invoicing.core.db import APP_ROLE, create_engine, transaction
 from invoicing.core.migrate import upgrade
 from invoicing.core.tables import metadata
+from invoicing.hotpath.pool import open_pool
 from invoicing.tenants.service import create_tenant
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -162,9 +163,23 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def app(settings: Settings, app_engine: AsyncEngine) -> FastAPI:
+async def hot_pool(database_url: str, backend: str, settings: Settings) -> AsyncIterator[asyncpg.Pool | None]:
+    """The hot path's pool, as the lifespan opens it (PostgreSQL; HOT_PATH=false runs the suite without)."""
+    if backend == "sqlite" or not settings.hot_path:
+        yield None
+        return
+    pool = await open_pool(database_url, size=20)
+    assert pool is not None, "upgrade() installs the hot path's functions"
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings, app_engine: AsyncEngine, hot_pool: asyncpg.Pool | None) -> FastAPI:
     application = create_app(settings)
-    application.state.engine = app_engine  # ASGITransport does not run the lifespan
+    # ASGITransport does not run the lifespan: what it would open is given here.
+    application.state.engine = app_engine
+    application.state.hot_pool = hot_pool
     return application
 
 

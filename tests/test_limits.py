@@ -293,6 +293,8 @@ async def client_with_every_connection_taken(shared: FastAPI) -> AsyncIterator[h
         engine: AsyncEngine = busy_app.state.engine
         pool_capacity = engine.pool.size() + max(engine.pool._max_overflow, 0)  # type: ignore[attr-defined]
         held = [await engine.connect() for _ in range(pool_capacity)]
+        hot_pool = busy_app.state.hot_pool  # PostgreSQL: the hot path's own connections, held too
+        held_hot = [await hot_pool.acquire() for _ in range(hot_pool.get_max_size())] if hot_pool else []
         try:
             transport = httpx.ASGITransport(app=busy_app)
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
@@ -300,6 +302,8 @@ async def client_with_every_connection_taken(shared: FastAPI) -> AsyncIterator[h
         finally:
             for connection in held:
                 await connection.close()
+            for hot_connection in held_hot:
+                await hot_pool.release(hot_connection)
 
 
 async def test_a_request_that_finds_no_free_connection_gets_503_with_retry_after(app: FastAPI, tenant: Tenant) -> None:

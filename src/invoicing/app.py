@@ -15,7 +15,7 @@ from invoicing.config import Settings, get_settings
 from invoicing.core.db import APP_ROLE, check_app_role, create_engine
 from invoicing.core.header_limits import HeaderLimits
 from invoicing.core.openapi import install_openapi
-from invoicing.core.problems import install_problem_handlers, problem
+from invoicing.core.problems import install_problem_handlers, problem, service_busy
 from invoicing.core.rate_limit import RateLimitMiddleware
 from invoicing.core.request_context import RequestContextMiddleware
 from invoicing.core.responses import ProblemResponse
@@ -30,6 +30,8 @@ from invoicing.documents.endpoints import router as documents_router
 from invoicing.documents.hosted.endpoints import router as hosted_router
 from invoicing.flowpayroll.app import create_flowpayroll_app
 from invoicing.highlevel.app import create_highlevel_app
+from invoicing.hotpath.pool import open_pool
+from invoicing.hotpath.router import HotPathMiddleware
 from invoicing.invoices.action_endpoints import router as invoice_actions_router
 from invoicing.invoices.endpoints import router as invoices_router
 from invoicing.operations import setup as operations
@@ -81,15 +83,7 @@ async def handle_integrity_error(request: Request, exc: Exception) -> ProblemRes
 
 
 async def handle_pool_timeout(request: Request, exc: Exception) -> ProblemResponse:
-    # Every pooled connection stayed busy past the pool timeout: the service is overloaded, not
-    # broken, and the client may retry (nothing was changed: no connection, no transaction).
-    return problem(
-        request,
-        status=503,
-        code="service_busy",
-        detail="The service is busy; retry shortly.",
-        headers={"Retry-After": "1"},
-    )
+    return service_busy(request)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -110,9 +104,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         operations.on_startup(app.state.engine)
         try:
             await check_app_role(app.state.engine)
+            if settings.hot_path and app.state.engine.dialect.name == "postgresql":
+                app.state.hot_pool = await open_pool(database_url, size=settings.db_pool_size)
             async with delivery_in_server(app.state.engine, settings):
                 yield
         finally:
+            if app.state.hot_pool is not None:
+                await app.state.hot_pool.close()
+                app.state.hot_pool = None
             await app.state.engine.dispose()
 
     app = FastAPI(
@@ -125,6 +124,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.hot_pool = None  # the lifespan opens it (PostgreSQL, HOT_PATH on)
+    # Innermost (added first): every layer below sees the requests the hot path answers.
+    app.add_middleware(HotPathMiddleware, state=app.state)
     # Added last runs first: the request id is set (and the headers bounded) before the rate limit can refuse.
     app.add_middleware(
         RateLimitMiddleware,

@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     port: int = 8000
     workers: int = 1
     db_pool_size: int = Field(default=10, ge=1)
+    hot_path: bool = Field(
+        default=True,
+        description="PostgreSQL: answer the hottest routes (one invoice, a page, cancel and revert) through the "
+        "database's functions (docs/benchmarks.md, 'The hot path'); off: every request takes the full path.",
+    )
     db_pool_timeout_seconds: float = Field(
         default=10, gt=0, description="How long a request waits for a free connection before 503 (Retry-After)."
     )

@@ -155,3 +155,15 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_error)
     app.add_exception_handler(Exception, handle_unexpected_error)
+
+
+def service_busy(request: Request) -> ProblemResponse:
+    """Every pooled connection stayed busy past the pool timeout: the service is overloaded, not
+    broken, and the client may retry (nothing was changed: no connection, no transaction)."""
+    return problem(
+        request,
+        status=503,
+        code="service_busy",
+        detail="The service is busy; retry shortly.",
+        headers={"Retry-After": "1"},
+    )

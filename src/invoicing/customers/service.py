@@ -53,6 +53,16 @@ async def get_customer(connection: AsyncConnection, *, tenant_id: int, customer_
     return row
 
 
+async def customer_by_public_id(connection: AsyncConnection, *, tenant_id: int, public_id: str) -> RowMapping | None:
+    """A live customer by the string id the dialects use (HighLevel `contactId`, FlowPayroll `clientId`)."""
+    return await CustomerRepository(connection, tenant_id).by_public_id(public_id)
+
+
+async def public_id_retired(connection: AsyncConnection, *, tenant_id: int, public_id: str) -> bool:
+    """Whether `public_id` belonged to a customer since deleted (it is never given out again)."""
+    return await CustomerRepository(connection, tenant_id).public_id_retired(public_id)
+
+
 async def update_customer(
     connection: AsyncConnection, *, tenant_id: int, customer_id: int, data: CustomerUpdate
 ) -> RowMapping:

@@ -44,7 +44,7 @@ from invoicing.highlevel.schemas import (
     VoidInvoice,
 )
 from invoicing.invoices import actions, service
-from invoicing.invoices.repository import InvoiceFilter, InvoiceRepository
+from invoicing.invoices.repository import InvoiceFilter
 from invoicing.invoices.schemas import InvoiceCreate, InvoiceUpdate
 from invoicing.invoices.transitions import InvoiceView
 from invoicing.payments.schemas import PaymentCreate
@@ -93,8 +93,7 @@ async def answer(context: TenantContext, view: InvoiceView, location: Record) ->
 
 
 async def _save_details(context: TenantContext, invoice_id: int, details: dict[str, Any]) -> InvoiceView:
-    repository = InvoiceRepository(context.connection, context.tenant_id)
-    await repository.set_highlevel_details(invoice_id, details_text(details))
+    await service.set_highlevel_details(context, invoice_id, details_text(details))
     return await service.get_invoice(context, invoice_id)
 
 

@@ -1,4 +1,5 @@
-"""HighLevel's string ids to the services' integer ids, tenant-scoped by the repositories.
+"""HighLevel's string ids to the services' integer ids, through the features' services (which the
+repositories scope to the tenant): the dialect holds no data access of its own.
 
 A malformed id, an unknown one, a deleted invoice and another tenant's invoice all answer the
 same (InvoiceNotFound), so a probe learns nothing.
@@ -12,14 +13,13 @@ from invoicing.core.context import TenantContext
 from invoicing.core.errors import Forbidden, Unprocessable
 from invoicing.core.ids import is_public_id
 from invoicing.core.wire_types import UNICODE_SPACES, VISIBLE_NAME, WHITESPACE
-from invoicing.customers.repository import CustomerRepository
 from invoicing.customers.schemas import CustomerCreate
-from invoicing.customers.service import create_customer
+from invoicing.customers.service import create_customer, customer_by_public_id, public_id_retired
 from invoicing.highlevel.mapping import service_input
 from invoicing.highlevel.schemas import ContactDetails
 from invoicing.invoices.lifecycle import InvoiceNotFound
-from invoicing.invoices.repository import InvoiceRepository
-from invoicing.tenants.repository import TenantRepository
+from invoicing.invoices.service import invoice_id_by_public_id
+from invoicing.tenants.service import get_tenant
 
 # Every Unicode space, so a contact named "Ada\u3000Lovelace" splits as "Ada Lovelace" does.
 _BLANKS = re.compile(f"[{WHITESPACE}{UNICODE_SPACES}]+")
@@ -37,25 +37,22 @@ def well_formed(public_id: str) -> bool:
 
 async def location_of(context: TenantContext, alt_id: str) -> RowMapping:
     """The token's tenant, if `alt_id` is its public_id; else LocationForbidden (HighLevel's 403)."""
-    tenant = await TenantRepository(context.connection).get(context.tenant_id)
+    tenant = await get_tenant(context.connection, context.tenant_id)
     if tenant is None or tenant["public_id"] != alt_id:
         raise LocationForbidden("The token does not have access to this location.")
     return tenant
 
 
 async def invoice_id_of(context: TenantContext, invoice_id: str) -> int:
-    found = None
-    if well_formed(invoice_id):
-        found = await InvoiceRepository(context.connection, context.tenant_id).id_by_public_id(invoice_id)
-    if found is None:
+    if not well_formed(invoice_id):
         raise InvoiceNotFound("Invoice not found.")
-    return found
+    return await invoice_id_by_public_id(context, invoice_id)
 
 
 async def customer_id_of(context: TenantContext, contact_id: str) -> int | None:
     if not well_formed(contact_id):
         return None
-    customer = await CustomerRepository(context.connection, context.tenant_id).by_public_id(contact_id)
+    customer = await customer_by_public_id(context.connection, tenant_id=context.tenant_id, public_id=contact_id)
     return int(customer["id"]) if customer is not None else None
 
 
@@ -81,7 +78,7 @@ async def customer_for_contact(context: TenantContext, contact: ContactDetails) 
         return found
     # A deleted contact's id is neither brought back (its deletion would silently be undone)
     # nor reused for a new customer (its old invoices would seem to belong to the new one).
-    if await CustomerRepository(context.connection, context.tenant_id).public_id_retired(contact.id):
+    if await public_id_retired(context.connection, tenant_id=context.tenant_id, public_id=contact.id):
         message = "contactDetails.id names a deleted contact; send a new id to create the contact again."
         raise Unprocessable.field("contactDetails.id", message, code="customer_deleted")
     created = await create_customer(

@@ -4,9 +4,13 @@ not found and refusals happen in `lock_for`; each function then says only what i
 writes. Statuses come from the lifecycle table, never from here.
 """
 
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
 from invoicing.core.clock import utc_now
 from invoicing.core.context import TenantContext
-from invoicing.invoices.lifecycle import Action, Status
+from invoicing.invoices.lifecycle import Action, InvoiceFacts, Status
 from invoicing.invoices.service import issuing_values
 from invoicing.invoices.transitions import InvoiceView, apply, lock_for, unchanged
 from invoicing.outbox.messages import queue_email
@@ -30,20 +34,34 @@ async def send_invoice(context: TenantContext, invoice_id: int, *, email: bool =
     return sent
 
 
+def cancel_values(facts: InvoiceFacts, now: datetime) -> dict[str, Any]:
+    return {"cancelled_from": facts.status.value, "cancelled_at": now}
+
+
+def revert_cancel_values(facts: InvoiceFacts, now: datetime) -> dict[str, Any]:
+    return {"cancelled_from": None, "cancelled_at": None}
+
+
 async def cancel_invoice(context: TenantContext, invoice_id: int) -> InvoiceView:
     """Cancels, keeping the prior state for a revert. Pre: issued or partially_paid."""
     locked = await lock_for(context, invoice_id, Action.CANCEL)
     now = utc_now()
-    values = {"cancelled_from": locked.facts.status.value, "cancelled_at": now}
-    return await apply(context, locked, Action.CANCEL, at=now, values=values)
+    return await apply(context, locked, Action.CANCEL, at=now, values=cancel_values(locked.facts, now))
 
 
 async def revert_cancel(context: TenantContext, invoice_id: int) -> InvoiceView:
     """Back to the state kept at cancel; the amount due follows from the recorded payments."""
     locked = await lock_for(context, invoice_id, Action.REVERT_CANCEL)
     now = utc_now()
-    values = {"cancelled_from": None, "cancelled_at": None}
-    return await apply(context, locked, Action.REVERT_CANCEL, at=now, values=values)
+    return await apply(context, locked, Action.REVERT_CANCEL, at=now, values=revert_cancel_values(locked.facts, now))
+
+
+# What each action the hot path takes writes besides its status (invoicing.hotpath.router): the
+# same functions as above, so both paths write the same change.
+HOT_ACTIONS: dict[Action, Callable[[InvoiceFacts, datetime], dict[str, Any]]] = {
+    Action.CANCEL: cancel_values,
+    Action.REVERT_CANCEL: revert_cancel_values,
+}
 
 
 async def void_invoice(context: TenantContext, invoice_id: int) -> InvoiceView:

@@ -168,6 +168,22 @@ async def get_invoice(context: TenantContext, invoice_id: int) -> InvoiceView:
     return InvoiceView(invoice=current.invoice, customer=current.customer, lines=lines)
 
 
+async def invoice_id_by_public_id(context: TenantContext, public_id: str, *, customer_id: int | None = None) -> int:
+    """The integer id of a visible invoice named by its `public_id` (the dialects' string ids); with
+    `customer_id`, only if it bills that customer. Raises InvoiceNotFound otherwise."""
+    repository = InvoiceRepository(context.connection, context.tenant_id)
+    found = await repository.id_by_public_id(public_id, customer_id=customer_id)
+    if found is None:
+        raise InvoiceNotFound("Invoice not found.")
+    return found
+
+
+async def set_highlevel_details(context: TenantContext, invoice_id: int, details: str) -> None:
+    """HighLevel's own fields of the invoice (JSON text), in the transaction of the change they come with.
+    Pre: the invoice is visible to `context` (the caller has just read or changed it)."""
+    await InvoiceRepository(context.connection, context.tenant_id).set_highlevel_details(invoice_id, details)
+
+
 async def invoice_as_changed(context: TenantContext, invoice_id: int) -> InvoiceView:
     """The invoice as this transaction left it, a deleted draft included (its webhook's data)."""
     repository = InvoiceRepository(context.connection, context.tenant_id)

@@ -47,6 +47,12 @@ TRANSITIONS = Counter(
     "Invoice lifecycle transitions committed, by action.",
     ["action"],
 )
+HOT_PATH_REQUESTS = Counter(
+    "invoicing_hot_path_requests",
+    "Requests to the hot routes, by route template and by who answered: the hot path, or the full path it "
+    "passed them to (docs/benchmarks.md, 'The hot path').",
+    ["route", "answered_by"],
+)
 # Each process's own pool: the workers' values add up (dead workers' are dropped).
 DB_POOL_IN_USE = Gauge(
     "invoicing_db_pool_connections_in_use",

@@ -17,11 +17,15 @@ logger = logging.getLogger("invoicing.requests")
 UNMATCHED = "unmatched"
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # Probes and scrapes arrive every few seconds: logged at DEBUG, counted like any request.
+HOT_ROUTE_KEY = "invoicing.route"  # set by invoicing.hotpath.router for the requests it answers
 QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 def route_template(scope: Scope, root_path: str) -> str:
     """The matched route's template with the prefix of any mount it sits under (the dialects)."""
+    answered_by_hot_path = scope.get(HOT_ROUTE_KEY)
+    if answered_by_hot_path is not None:
+        return str(answered_by_hot_path)
     route = scope.get("route")
     if not isinstance(route, APIRoute):
         return UNMATCHED

@@ -64,7 +64,7 @@ async def queue_email(context: TenantContext, invoice_id: int, *, at: datetime) 
         "created_at": at,
     }
     await OutboxRepository(context.connection, context.tenant_id).insert_messages([row])
-    after_commit(context.connection, _announce_new_work)
+    after_commit(context.connection, announce_new_work)
 
 
 async def _write_noted_events(connection: AsyncConnection) -> None:
@@ -93,9 +93,10 @@ async def _write_noted_events(connection: AsyncConnection) -> None:
         )
     for tenant_id, tenant_rows in rows.items():
         await OutboxRepository(connection, tenant_id).insert_messages(tenant_rows)
-    after_commit(connection, _announce_new_work)
+    after_commit(connection, announce_new_work)
 
 
-def _announce_new_work() -> None:
+def announce_new_work() -> None:
+    """New messages were committed (by a change here or by the hot path's claim): wake the in-process workers."""
     for listener in list(new_work_listeners):
         listener()
