@@ -23,6 +23,7 @@ class ScenarioResult:
     name: str
     database: str
     rps: float  # the peak run
+    cpu_ms_per_request: float  # the server's processes' CPU time over the peak run, per request wrk counted
     latency_rps: float  # what the run at half the peak rate achieved
     p50_ms: float
     p99_ms: float
@@ -35,6 +36,7 @@ class ScenarioResult:
             "name": self.name,
             "database": self.database,
             "rps": round(self.rps, 1),
+            "cpu_ms_per_request": round(self.cpu_ms_per_request, 3),
             "p50_ms": round(self.p50_ms, 2),
             "p99_ms": round(self.p99_ms, 2),
             "errors": self.errors,
@@ -92,7 +94,18 @@ def table(report: Report) -> str:
             f"ceiling: pgbench, the service's cancel/revert SQL, {run['ceiling_clients']} clients: "
             f"{report.ceiling.tps:,.1f} tps"
         )
-    header = ("database", "scenario", "req/s", "p50 ms", "p99 ms", "at req/s", "errors", "RSS MB/worker", "/ceiling")
+    header = (
+        "database",
+        "scenario",
+        "req/s",
+        "CPU ms/req",
+        "p50 ms",
+        "p99 ms",
+        "at req/s",
+        "errors",
+        "RSS MB/worker",
+        "/ceiling",
+    )
     lines += _aligned([header, *(_row(report, result) for result in report.scenarios)])
     lines += [f"  note: {result.database} {result.name}: {result.note}" for result in report.scenarios if result.note]
     return "\n".join([*lines, "", *delivery_table(report), *documents_table(report), *targets(report)])
@@ -186,6 +199,7 @@ def _row(report: Report, result: ScenarioResult) -> tuple[str, ...]:
         result.database,
         result.name,
         f"{result.rps:,.1f}",
+        f"{result.cpu_ms_per_request:.2f}",
         f"{result.p50_ms:.2f}",
         f"{result.p99_ms:.2f}",
         f"{result.latency_rps:,.1f}",

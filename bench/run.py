@@ -277,7 +277,10 @@ def measure_ceiling(database: BenchDatabase, options: Options, seeded: Seeded) -
 
 def measure_scenario(scenario: Scenario, server: Server, options: Options, tokens: Path, kind: str) -> ScenarioResult:
     progress(f"{kind}: {scenario.name}: peak, {options.shape.seconds} s")
+    cpu_before = server.cpu_seconds_by_process()
     peak = _wrk(scenario, server, options, tokens, options.shape, "peak")
+    cpu_after = server.cpu_seconds_by_process()
+    cpu = sum(cpu_after[pid] - cpu_before[pid] for pid in cpu_before.keys() & cpu_after.keys())
     half = peak.rps / 2
     progress(f"{kind}: {scenario.name}: {peak.rps:,.1f} req/s; latency at {half:,.1f} req/s")
     latency = _wrk(scenario, server, options, tokens, options.shape, "latency", rate=half)
@@ -285,6 +288,7 @@ def measure_scenario(scenario: Scenario, server: Server, options: Options, token
         name=scenario.name,
         database=kind,
         rps=peak.rps,
+        cpu_ms_per_request=1000 * cpu / peak.requests if peak.requests else 0.0,
         latency_rps=latency.rps,
         p50_ms=latency.p50_ms,
         p99_ms=latency.p99_ms,
