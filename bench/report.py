@@ -48,6 +48,7 @@ class ScenarioResult:
 class Report:
     run: dict[str, Any]  # what was run, where, and how long seeding took
     ceiling: CeilingRun | None = None
+    round_trips: dict[str, int] = field(default_factory=dict)  # per transition, by direction (the capture's)
     scenarios: list[ScenarioResult] = field(default_factory=list)
     documents: list[FormatResult] = field(default_factory=list)
     delivery: list[DeliveryResult] = field(default_factory=list)
@@ -63,6 +64,10 @@ class Report:
             return None
         return self.transition_rps / self.ceiling.tps
 
+    @property
+    def round_trips_per_transition(self) -> int | None:
+        return max(self.round_trips.values()) if self.round_trips else None
+
     def as_json(self) -> dict[str, Any]:
         ratio = self.transition_ratio
         return {
@@ -71,6 +76,7 @@ class Report:
             "delivery": [row.as_json() for row in self.delivery],
             "ceiling_tps": round(self.ceiling.tps, 1) if self.ceiling else None,
             "transition_ratio": round(ratio, 3) if ratio is not None else None,
+            "round_trips_per_transition": self.round_trips_per_transition,
             "run": self.run,
         }
 
@@ -94,6 +100,9 @@ def table(report: Report) -> str:
             f"ceiling: pgbench, the service's cancel/revert SQL, {run['ceiling_clients']} clients: "
             f"{report.ceiling.tps:,.1f} tps"
         )
+    if report.round_trips:
+        each = ", ".join(f"{direction} {count}" for direction, count in report.round_trips.items())
+        lines.append(f"round trips per transition (PostgreSQL, BEGIN and COMMIT included): {each}")
     header = (
         "database",
         "scenario",
