@@ -1,5 +1,7 @@
 """The ceiling: pgbench replaying the captured cancel/revert SQL, with nothing of the service around it.
 
+Each pgbench transaction is one request's statements as the service sent them, its BEGIN and
+COMMIT among them, whether SQLAlchemy or asyncpg sent them (both number their parameters `$n`).
 Every bound value becomes a pgbench variable (`$3` -> `:c_cancel_1_3`, set with -D), so the
 statements pgbench prepares are the service's text, parameter for parameter. Values that name the
 invoice (its id, its version before and after) follow each client's cycle; a fresh public id gets a
@@ -85,7 +87,10 @@ def _two_requests(capture: Capture, direction: str) -> tuple[Request, Request]:
 
 
 def _transaction(direction: str, first: Request, second: Request, defines: dict[str, str], fresh: list[str]) -> str:
-    lines = ["BEGIN;"]
+    """The request's statements, one pgbench command each. pgbench splits a text of several
+    statements (an asyncpg pool's reset query, one round trip for the service) into as many
+    commands, each a round trip of its own: only -M simple could join them (`\\;`)."""
+    lines = []
     for index, (one, other) in enumerate(zip(first.statements, second.statements, strict=True), start=1):
         names = {}
         for position, (value, twin) in enumerate(zip(one.parameters, other.parameters, strict=True), start=1):
@@ -93,8 +98,7 @@ def _transaction(direction: str, first: Request, second: Request, defines: dict[
                 f"c_{direction}_{index}_{position}", value, twin, first, second, one.sql, defines, fresh
             )
         sql = PLACEHOLDER.sub(lambda match, names=names: names[int(match.group(1))], one.sql)  # type: ignore[misc]
-        lines.append(sql.strip() + ";")
-    lines.append("COMMIT;")
+        lines.append(sql.strip().rstrip(";").rstrip() + ";")  # asyncpg's BEGIN and COMMIT end in one
     return "\n".join(lines)
 
 
@@ -136,6 +140,8 @@ def _variable(
 
 
 def _is_outbox_payload(value: Any, sql: str) -> bool:
+    if isinstance(value, dict):  # a json codec's argument
+        value = json.dumps(value)
     if not (isinstance(value, str) and value.startswith("{") and "INSERT INTO outbox_messages" in sql):
         return False
     try:
@@ -146,9 +152,19 @@ def _is_outbox_payload(value: Any, sql: str) -> bool:
 
 
 def _text(value: Any) -> str:
+    """A bound value as PostgreSQL reads it in text: asyncpg's arguments are Python values (a list
+    for an array parameter, a dict where a json codec is set), SQLAlchemy's already plain ones."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, dict):
+        return json.dumps(value)
+    if isinstance(value, list | tuple):
+        return "{" + ",".join("NULL" if item is None else _array_item(_text(item)) for item in value) + "}"
     return str(value)
+
+
+def _array_item(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def run_pgbench(

@@ -20,7 +20,7 @@ import click
 from sqlalchemy.engine import make_url
 
 from bench import ceiling, delivery, report
-from bench.capture import capture_transitions
+from bench.capture import TRANSITIONS, Capture, capture_transitions
 from bench.databases import DEFAULT_POSTGRES_URL, BenchDatabase, admin_url, postgres_database, sqlite_database
 from bench.documents import measure_documents
 from bench.layout import CAPTURE_INVOICES, CEILING_TENANT, Layout, plan
@@ -201,7 +201,9 @@ def bench_database(database: BenchDatabase, options: Options, result: Report) ->
     tokens = options.workdir / f"{kind}-tokens.txt"
     tokens.write_text("\n".join(seeded.tokens_by_tenant()) + "\n")
     if kind == "postgresql":
-        result.ceiling = measure_ceiling(database, options, seeded)
+        captured = capture(database, options.layout, seeded)
+        result.round_trips = {direction: captured.round_trips(direction) for direction in TRANSITIONS}
+        result.ceiling = measure_ceiling(database, options, captured)
     RESULTS.mkdir(parents=True, exist_ok=True)
     # The delivery phase's settings change nothing for the scenarios; the server keeps DELIVERY_IN_SERVER
     # as `make run` has it (auto: a worker inside on SQLite, none on PostgreSQL).
@@ -247,12 +249,18 @@ def bench_database(database: BenchDatabase, options: Options, result: Report) ->
         result.documents += asyncio.run(measure_documents(database, options.layout.tenants, options.documents))
 
 
-def measure_ceiling(database: BenchDatabase, options: Options, seeded: Seeded) -> ceiling.CeilingRun:
-    layout = options.layout
+def capture(database: BenchDatabase, layout: Layout, seeded: Seeded) -> Capture:
     progress("postgresql: capturing the SQL of one cancel and one revert")
     capture_ids = [layout.ceiling.first + offset for offset in range(CAPTURE_INVOICES)]
     token = seeded.tokens_by_tenant()[CEILING_TENANT - 1]
     captured = asyncio.run(capture_transitions(database, token, CEILING_TENANT, capture_ids))
+    each = ", ".join(f"{direction} {captured.round_trips(direction)}" for direction in TRANSITIONS)
+    progress(f"postgresql: {captured.round_trips_per_transition} round trips per transition ({each})")
+    return captured
+
+
+def measure_ceiling(database: BenchDatabase, options: Options, captured: Capture) -> ceiling.CeilingRun:
+    layout = options.layout
     script = ceiling.build_script(captured, layout.ceiling_work, options.ceiling_clients)
     path = RESULTS / "ceiling.pgbench"
     progress(f"postgresql: pgbench for {options.shape.seconds} s with {options.ceiling_clients} clients ({path})")
@@ -277,7 +285,10 @@ def measure_ceiling(database: BenchDatabase, options: Options, seeded: Seeded) -
 
 def measure_scenario(scenario: Scenario, server: Server, options: Options, tokens: Path, kind: str) -> ScenarioResult:
     progress(f"{kind}: {scenario.name}: peak, {options.shape.seconds} s")
+    cpu_before = server.cpu_seconds_by_process()
     peak = _wrk(scenario, server, options, tokens, options.shape, "peak")
+    cpu_after = server.cpu_seconds_by_process()
+    cpu = sum(cpu_after[pid] - cpu_before[pid] for pid in cpu_before.keys() & cpu_after.keys())
     half = peak.rps / 2
     progress(f"{kind}: {scenario.name}: {peak.rps:,.1f} req/s; latency at {half:,.1f} req/s")
     latency = _wrk(scenario, server, options, tokens, options.shape, "latency", rate=half)
@@ -285,6 +296,7 @@ def measure_scenario(scenario: Scenario, server: Server, options: Options, token
         name=scenario.name,
         database=kind,
         rps=peak.rps,
+        cpu_ms_per_request=1000 * cpu / peak.requests if peak.requests else 0.0,
         latency_rps=latency.rps,
         p50_ms=latency.p50_ms,
         p99_ms=latency.p99_ms,

@@ -1,5 +1,6 @@
 """`invoicing serve` as `make run` starts it (uvloop, httptools, N workers), on a free port."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -113,6 +114,16 @@ class Server(LocalService):
         if self.workers == 1:
             return [self.process.pid]
         return [pid for pid in _children(self.process.pid) if b"spawn_main" in _cmdline(pid)]
+
+    def cpu_seconds_by_process(self) -> dict[int, float]:
+        """CPU time so far (user plus system) of the server and of each process it started (the
+        workers), by pid; one that has exited is left out."""
+        assert self.process is not None
+        used = {}
+        for pid in (self.process.pid, *_children(self.process.pid)):
+            with contextlib.suppress(OSError):
+                used[pid] = cpu_seconds(pid)
+        return used
 
     def rss_mb_per_worker(self) -> float:
         """The largest resident set of the workers (MiB), from /proc."""
