@@ -1,6 +1,9 @@
 """The hot path's server-side functions (PostgreSQL), generated here and installed by
 `invoicing migrate` after the migrations (`install`), replaced whole every time.
 
+Bodies leave as UTF-8 bytes (bytea), which asyncpg hands over as they are: a page of 50 is about
+100 KB that would otherwise be decoded into a str and encoded back.
+
 Three functions, each one round trip with no BEGIN or COMMIT of its own (a single statement is
 its own transaction):
 
@@ -33,7 +36,9 @@ from invoicing.invoices.sql_representation import (
     INVOICE_FROM,
     TIMESTAMP_FUNCTION,
     currency_functions,
-    invoice_json,
+    customer_object,
+    invoice_head,
+    invoice_text,
 )
 from invoicing.outbox.messages import INVOICE, WEBHOOK
 
@@ -46,6 +51,9 @@ PATCHABLE = {
     "is_archived": "boolean",
     "archived_at": "timestamptz",
 }
+
+# Stands for the fingerprint in the generated text, which is hashed before the hash is known.
+STAMP = "@stamp@"
 
 # What the guard reads (InvoiceFacts), plus the version the claim is pinned to.
 FACT_COLUMNS = (
@@ -90,14 +98,14 @@ def _read_function() -> str:
 CREATE OR REPLACE FUNCTION invoicing_hot_read(
     p_token_hash text, p_tenant bigint, p_scope text, p_now timestamptz,
     p_invoice_id bigint, p_render boolean, p_hosted_prefix text
-) RETURNS TABLE (o_outcome text, o_token_public_id text, {outs}, o_body json)
+) RETURNS TABLE (o_outcome text, o_token_public_id text, {outs}, o_body bytea)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
     token record;
 BEGIN
 {_AUTHENTICATE}
-    SELECT {selected}, CASE WHEN p_render THEN {invoice_json(with_lines=True)} END
+    SELECT {selected}, CASE WHEN p_render THEN convert_to({invoice_text(with_lines=True, stamp=STAMP)}, 'UTF8') END
       INTO {into}, o_body
       FROM {INVOICE_FROM}
      WHERE i.tenant_id = p_tenant AND i.id = p_invoice_id AND i.status <> 'deleted';
@@ -109,11 +117,12 @@ $$;
 
 
 def _page_function() -> str:
+    page_item = invoice_text(with_lines=False, stamp=STAMP)
     return f"""
 CREATE OR REPLACE FUNCTION invoicing_hot_page(
     p_token_hash text, p_tenant bigint, p_scope text, p_now timestamptz,
     p_before_id bigint, p_limit integer, p_hosted_prefix text
-) RETURNS TABLE (o_outcome text, o_token_public_id text, o_body text, o_fetched integer, o_last_id bigint)
+) RETURNS TABLE (o_outcome text, o_token_public_id text, o_body bytea, o_fetched integer, o_last_id bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
     token record;
@@ -132,7 +141,7 @@ BEGIN
     IF o_fetched > p_limit THEN
         o_last_id := ids[p_limit];
     END IF;
-    SELECT coalesce('[' || string_agg({invoice_json(with_lines=False)}::text, ',' ORDER BY i.id DESC) || ']', '[]')
+    SELECT convert_to(coalesce('[' || string_agg({page_item}, ',' ORDER BY i.id DESC) || ']', '[]'), 'UTF8')
       INTO o_body
       FROM {INVOICE_FROM}
      WHERE i.tenant_id = p_tenant AND i.id = ANY (ids[1:p_limit]);
@@ -154,8 +163,10 @@ CREATE OR REPLACE FUNCTION invoicing_hot_claim(
     p_to_status text, p_patch jsonb, p_now timestamptz, p_hosted_prefix text,
     p_event_public_id text, p_event_type text, p_actor text, p_request_id text, p_event_data text,
     p_message_public_id text
-) RETURNS TABLE (o_version integer, o_body json)
+) RETURNS TABLE (o_version integer, o_body bytea)
 LANGUAGE plpgsql AS $$
+DECLARE
+    rendered text;
 BEGIN
     PERFORM set_config('{TENANT_SETTING}', p_tenant::text, true);
     UPDATE invoices AS i
@@ -171,16 +182,81 @@ BEGIN
         (tenant_id, public_id, invoice_id, sequence, type, from_status, to_status, actor, request_id, data, created_at)
     VALUES (p_tenant, p_event_public_id, p_invoice_id, o_version, p_event_type, p_from_status, p_to_status,
             p_actor, p_request_id, p_event_data, p_now);
-    SELECT {invoice_json(with_lines=True)} INTO o_body
+    SELECT {invoice_text(with_lines=True, stamp=STAMP)} INTO rendered
       FROM {INVOICE_FROM}
      WHERE i.tenant_id = p_tenant AND i.id = p_invoice_id;
     -- The webhook's Standard Webhooks payload, as outbox.messages writes it for the full path.
     INSERT INTO outbox_messages (tenant_id, public_id, kind, event_type, subject_type, subject_id, payload, created_at)
     VALUES (p_tenant, p_message_public_id, '{WEBHOOK}', p_event_type, '{INVOICE}', p_invoice_id,
-            '{{"type":' || to_json(p_event_type)::text || ',"timestamp":' || to_json(invoicing_ts(p_now))::text
-                || ',"data":' || o_body::text || '}}',
+            '{{"type":' || to_json(p_event_type)::text || ',"timestamp":' || to_json(invoicing_hot_ts(p_now))::text
+                || ',"data":' || rendered || '}}',
             p_now);
+    o_body := convert_to(rendered, 'UTF8');
     RETURN NEXT;
+END
+$$;
+"""
+
+
+def _render_triggers() -> str:
+    """Each invoice and customer written keeps its rendered text (migration 0013), stamped with what
+    it was rendered from: the fingerprint, and an invoice's version. Rows written with triggers off
+    (a bulk load as `session_replication_role = replica`) keep none: readers render them."""
+    return f"""
+CREATE OR REPLACE FUNCTION invoicing_hot_render_invoice() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.rendered := {invoice_head("NEW")};
+    NEW.rendered_for := '{STAMP}:' || NEW.version;
+    RETURN NEW;
+END
+$$;
+CREATE OR REPLACE TRIGGER invoicing_render BEFORE INSERT OR UPDATE ON invoices
+    FOR EACH ROW EXECUTE FUNCTION invoicing_hot_render_invoice();
+CREATE OR REPLACE FUNCTION invoicing_hot_render_customer() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.rendered := {customer_object("NEW")};
+    NEW.rendered_for := '{STAMP}';
+    RETURN NEW;
+END
+$$;
+CREATE OR REPLACE TRIGGER invoicing_render BEFORE INSERT OR UPDATE ON customers
+    FOR EACH ROW EXECUTE FUNCTION invoicing_hot_render_customer();
+CREATE OR REPLACE FUNCTION invoicing_hot_render_stale() RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    tenant bigint;
+    total bigint := 0;
+    changed bigint;
+BEGIN
+    -- Tenant by tenant: the tables hold even their owner to the tenant policy (FORCE).
+    FOR tenant IN SELECT id FROM tenants LOOP
+        PERFORM set_config('{TENANT_SETTING}', tenant::text, true);
+        UPDATE customers SET rendered = NULL WHERE tenant_id = tenant AND rendered_for IS DISTINCT FROM '{STAMP}';
+        UPDATE invoices SET rendered = NULL
+         WHERE tenant_id = tenant AND rendered_for IS DISTINCT FROM '{STAMP}:' || version;
+        GET DIAGNOSTICS changed = ROW_COUNT;
+        total := total + changed;
+    END LOOP;
+    RETURN total;
+END
+$$;
+"""
+
+
+# The hot functions of an earlier version go first: a changed signature cannot be replaced in place.
+_DROP_EARLIER = r"""
+DO $$
+DECLARE
+    earlier regprocedure;
+BEGIN
+    FOR earlier IN
+        SELECT p.oid::regprocedure FROM pg_proc AS p JOIN pg_namespace AS n ON n.oid = p.pronamespace
+         WHERE n.nspname = current_schema() AND p.proname LIKE 'invoicing\_hot\_%'
+    LOOP
+        EXECUTE 'DROP FUNCTION ' || earlier || ' CASCADE';  -- with the triggers that call it
+    END LOOP;
 END
 $$;
 """
@@ -188,8 +264,17 @@ $$;
 
 @cache
 def _generated() -> tuple[str, str]:
-    body = "\n".join((TIMESTAMP_FUNCTION, currency_functions(), _read_function(), _page_function(), _claim_function()))
+    parts = (
+        _DROP_EARLIER,
+        TIMESTAMP_FUNCTION,
+        currency_functions(),
+        _render_triggers(),
+        _read_function(),
+        _page_function(),
+    )
+    body = "\n".join((*parts, _claim_function()))
     fingerprint = hashlib.sha256(body.encode()).hexdigest()
+    body = body.replace(STAMP, fingerprint[:16])
     marker = f"""
 CREATE OR REPLACE FUNCTION invoicing_hot_fingerprint() RETURNS text
 LANGUAGE sql IMMUTABLE AS $$ SELECT '{fingerprint}'::text $$;
@@ -207,10 +292,13 @@ def fingerprint() -> str:
     return _generated()[1]
 
 
-async def install(connection: asyncpg.Connection) -> None:
-    """Creates or replaces every function, in one transaction (a server never sees half of them)."""
+async def install(connection: asyncpg.Connection) -> int:
+    """Creates or replaces every function and trigger, in one transaction (a server never sees half
+    of them), then renders every row whose kept text is not this version's; returns how many."""
     async with connection.transaction():
         await connection.execute(script())
+    rendered: int = await connection.fetchval("SELECT invoicing_hot_render_stale()")
+    return rendered
 
 
 async def installed_fingerprint(connection: asyncpg.Connection) -> str | None:
