@@ -122,6 +122,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/api/docs",
         redoc_url=None,
         lifespan=lifespan,
+        # Off unless asked for: FastAPI looks up the OpenTelemetry providers on every request.
+        telemetry=None if settings.opentelemetry else {"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.hot_pool = None  # the lifespan opens it (PostgreSQL, HOT_PATH on)

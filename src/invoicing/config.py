@@ -74,6 +74,12 @@ class Settings(BaseSettings):
         "worker and across restarts. Unset: a random key per process, so a link works only on the worker that "
         "made it and until it restarts.",
     )
+    opentelemetry: bool = Field(
+        default=False,
+        description="FastAPI's native OpenTelemetry (traces, metrics and logs to the providers the process "
+        "configures, e.g. with opentelemetry-instrument). Off, no request pays for looking them up; the service's "
+        "own metrics (/metrics) and request log do not depend on it.",
+    )
     log_format: Literal["text", "json"] = Field(
         default="text", description="The service's log lines: readable text, or one JSON object a line."
     )

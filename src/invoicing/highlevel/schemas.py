@@ -61,9 +61,13 @@ FreeFormObject = Annotated[dict[str, Any], Field(max_length=MAX_FREE_FORM_MEMBER
 
 class HighLevelInput(Input):
     """Text kept as sent, NUL refused, patterns matched as the document's readers match them
-    (core.schemas.Input); but unknown fields are ignored, and names are HighLevel's camelCase."""
+    (core.schemas.Input); but unknown fields are ignored, and names are HighLevel's camelCase.
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True, alias_generator=to_camel)
+    Only the camelCase names: a snake_case spelling (`company_name` beside `companyName`) is an
+    unknown field like any other, ignored, rather than validated as the field the document does
+    not name (schemathesis sent `{"company_name": 5}` and got a 422 for a field it never saw)."""
+
+    model_config = ConfigDict(extra="ignore", alias_generator=to_camel)
 
 
 class Located(HighLevelInput):

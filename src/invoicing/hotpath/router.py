@@ -49,9 +49,10 @@ from invoicing.outbox.messages import announce_new_work
 logger = logging.getLogger("invoicing.hotpath")
 
 PREFIX = "/api/v1/invoices"
-_PATH = re.compile(r"^/api/v1/invoices(?:/([1-9][0-9]{0,18})(?:/(cancel|revert-cancel))?)?$")
+# Matched whole (`fullmatch`): `$` would let a trailing newline through.
+_PATH = re.compile(r"/api/v1/invoices(?:/([1-9][0-9]{0,18})(?:/(cancel|revert-cancel))?)?")
 _CURSOR = re.compile(CURSOR_PATTERN)
-_LIMIT = re.compile(r"^[1-9][0-9]{0,5}$")
+_LIMIT = re.compile(r"[1-9][0-9]{0,5}")
 ACTIONS = {"cancel": Action.CANCEL, "revert-cancel": Action.REVERT_CANCEL}
 _WANTED = {b"authorization", b"x-tenant", b"idempotency-key", b"if-match", b"content-type"}
 _NO_ROW = 2**63 - 1  # a page with no cursor starts before every id
@@ -82,7 +83,7 @@ class HotPathMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         pool: asyncpg.Pool | None = getattr(self.state, "hot_pool", None)
-        route = _PATH.match(scope["path"]) if pool is not None and scope["type"] == "http" else None
+        route = _PATH.fullmatch(scope["path"]) if pool is not None and scope["type"] == "http" else None
         if route is None or pool is None:
             await self.app(scope, receive, send)
             return
@@ -218,7 +219,7 @@ def _page_query(scope: Scope, settings: Any) -> tuple[int | None, int]:
     limit_text = given.get("limit")
     if limit_text is None:
         limit = int(settings.default_page_size)
-    elif _LIMIT.match(limit_text) and int(limit_text) <= settings.max_page_size:
+    elif _LIMIT.fullmatch(limit_text) and int(limit_text) <= settings.max_page_size:
         limit = int(limit_text)
     else:
         raise Fallback
