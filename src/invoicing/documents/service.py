@@ -17,7 +17,6 @@ from invoicing.documents.cii import render_cii
 from invoicing.documents.einvoice import missing_for_einvoice
 from invoicing.documents.errors import CreditNoteNotIssued, InvoiceNotIssued
 from invoicing.documents.model import InvoiceDocument
-from invoicing.documents.pdf import render_pdf
 from invoicing.documents.snapshot import load_credit_note_document, load_document
 from invoicing.documents.ubl.render import render_ubl
 
@@ -81,6 +80,10 @@ def pdf_of(document: InvoiceDocument) -> Rendered:
     """The PDF: Factur-X with the invoice's CII embedded (byte for byte what `/cii` answers) when
     it is issued and has a valid e-invoice; otherwise a plain PDF/A-3b (a draft's marked DRAFT),
     since an invoice lacking e-invoice details is still an invoice on paper."""
+    # Imported at the first render, not with the app: Typst, factur-x and pypdf are about 90 MB in
+    # every worker process, and most workers never render a PDF (issue 14: RSS per worker).
+    from invoicing.documents.pdf import render_pdf
+
     complete = document.number is not None and not missing_for_einvoice(document)
     xml = render_cii(document) if complete else None
     filename = f"{document.number}.pdf" if document.number else f"draft-{document.public_id}.pdf"
