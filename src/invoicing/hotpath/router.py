@@ -30,12 +30,14 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from invoicing.auth import secrets
+from invoicing.auth.credentials import bearer_token
+from invoicing.auth.dependencies import parse_tenant_header
 from invoicing.auth.scopes import INVOICES_READ, INVOICES_WRITE
 from invoicing.core.clock import utc_now
 from invoicing.core.conditional import IfMatch, entity_tag, parse_if_match
 from invoicing.core.errors import DomainError
 from invoicing.core.ids import new_public_id
-from invoicing.core.pagination import CURSOR_PATTERN
+from invoicing.core.pagination import decode_cursor
 from invoicing.core.problems import service_busy
 from invoicing.core.wire_types import MAX_ID
 from invoicing.documents.links import HOSTED_PATH, public_url
@@ -51,7 +53,6 @@ logger = logging.getLogger("invoicing.hotpath")
 PREFIX = "/api/v1/invoices"
 # Matched whole (`fullmatch`): `$` would let a trailing newline through.
 _PATH = re.compile(r"/api/v1/invoices(?:/([1-9][0-9]{0,18})(?:/(cancel|revert-cancel))?)?")
-_CURSOR = re.compile(CURSOR_PATTERN)
 _LIMIT = re.compile(r"[1-9][0-9]{0,5}")
 ACTIONS = {"cancel": Action.CANCEL, "revert-cancel": Action.REVERT_CANCEL}
 _WANTED = {b"authorization", b"x-tenant", b"idempotency-key", b"if-match", b"content-type"}
@@ -171,15 +172,15 @@ def _invoice_id(text: str) -> int:
 
 
 def _caller(scope: Scope, headers: dict[bytes, str]) -> tuple[str, int]:
-    """The token's digest and the tenant of X-Tenant, parsed as the full path parses them."""
-    scheme, _, credentials = headers.get(b"authorization", "").partition(" ")
-    token = credentials.strip()
-    if scheme.lower() != "bearer" or not token:
+    """The token's digest and the tenant of X-Tenant, read as the full path reads them."""
+    token = bearer_token(headers.get(b"authorization"))
+    if token is None:
         raise Fallback
-    tenant = headers.get(b"x-tenant", "").strip()
-    if not tenant.isascii() or not tenant.isdigit() or len(tenant) > 16 or not 1 <= int(tenant) <= MAX_ID:
-        raise Fallback
-    return secrets.digest(token), int(tenant)
+    try:
+        tenant = parse_tenant_header(headers.get(b"x-tenant", ""))
+    except DomainError:
+        raise Fallback from None
+    return secrets.digest(token), tenant
 
 
 def _hosted_prefix() -> str:
@@ -223,10 +224,10 @@ def _page_query(scope: Scope, settings: Any) -> tuple[int | None, int]:
         limit = int(limit_text)
     else:
         raise Fallback
-    cursor = given.get("cursor", "")
-    if not _CURSOR.search(cursor):
-        raise Fallback
-    return (min(int(cursor), MAX_ID) if cursor else None), limit
+    try:
+        return decode_cursor(given.get("cursor")), limit
+    except DomainError:
+        raise Fallback from None
 
 
 async def _page(hot: HotPool, scope: Scope, headers: dict[bytes, str], state: State) -> Answer:

@@ -198,31 +198,30 @@ $$;
 """
 
 
+def _render_trigger(table: str, kind: str, rendered: str, stamp: str) -> str:
+    return f"""
+CREATE OR REPLACE FUNCTION invoicing_hot_render_{kind}() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.rendered := {rendered};
+    NEW.rendered_for := {stamp};
+    RETURN NEW;
+END
+$$;
+CREATE OR REPLACE TRIGGER invoicing_render BEFORE INSERT OR UPDATE ON {table}
+    FOR EACH ROW EXECUTE FUNCTION invoicing_hot_render_{kind}();"""
+
+
 def _render_triggers() -> str:
     """Each invoice and customer written keeps its rendered text (migration 0013), stamped with what
     it was rendered from: the fingerprint, and an invoice's version. Rows written with triggers off
     (a bulk load as `session_replication_role = replica`) keep none: readers render them."""
-    return f"""
-CREATE OR REPLACE FUNCTION invoicing_hot_render_invoice() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    NEW.rendered := {invoice_head("NEW")};
-    NEW.rendered_for := '{STAMP}:' || NEW.version;
-    RETURN NEW;
-END
-$$;
-CREATE OR REPLACE TRIGGER invoicing_render BEFORE INSERT OR UPDATE ON invoices
-    FOR EACH ROW EXECUTE FUNCTION invoicing_hot_render_invoice();
-CREATE OR REPLACE FUNCTION invoicing_hot_render_customer() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    NEW.rendered := {customer_object("NEW")};
-    NEW.rendered_for := '{STAMP}';
-    RETURN NEW;
-END
-$$;
-CREATE OR REPLACE TRIGGER invoicing_render BEFORE INSERT OR UPDATE ON customers
-    FOR EACH ROW EXECUTE FUNCTION invoicing_hot_render_customer();
+    invoice = _render_trigger("invoices", "invoice", invoice_head("NEW"), f"'{STAMP}:' || NEW.version")
+    customer = _render_trigger("customers", "customer", customer_object("NEW"), f"'{STAMP}'")
+    return (
+        invoice
+        + customer
+        + f"""
 CREATE OR REPLACE FUNCTION invoicing_hot_render_stale() RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -243,6 +242,7 @@ BEGIN
 END
 $$;
 """
+    )
 
 
 # The hot functions of an earlier version go first: a changed signature cannot be replaced in place.
