@@ -1,7 +1,8 @@
-"""The README's lifecycle section cannot drift from the code (ACCEPTANCE 6).
+"""The lifecycle page, docs/lifecycle.md, cannot drift from the code (ACCEPTANCE 6).
 
 The state diagram must be exactly what `invoicing lifecycle` prints, every operation on one
 invoice must have a curl example, and every refusal code of the table must be documented.
+(The page was the README's lifecycle section until the README became a front page, issue 15.)
 """
 
 import re
@@ -16,7 +17,8 @@ from invoicing.invoices.diagram import mermaid_state_diagram
 from invoicing.invoices.lifecycle import LIFECYCLE
 
 ROOT = Path(__file__).resolve().parent.parent
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+LIFECYCLE_PAGE_PATH = "docs/lifecycle.md"
+LIFECYCLE_PAGE = (ROOT / LIFECYCLE_PAGE_PATH).read_text(encoding="utf-8")
 API_DOC = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
 API_PREFIX = "/api/v1/"
 
@@ -63,11 +65,11 @@ def invoice_operations() -> list[tuple[str, str]]:
 INVOICE_OPERATIONS = invoice_operations()
 
 
-def test_the_readme_diagram_is_the_one_generated_from_the_lifecycle_table() -> None:
+def test_the_lifecycle_page_diagram_is_the_one_generated_from_the_lifecycle_table() -> None:
     diagram = mermaid_state_diagram()
-    blocks = [block.rstrip("\n") for block in fenced_blocks(README, "mermaid")]
+    blocks = [block.rstrip("\n") for block in fenced_blocks(LIFECYCLE_PAGE, "mermaid")]
     assert diagram in blocks, (
-        "README.md's ```mermaid block differs from the lifecycle table: "
+        f"{LIFECYCLE_PAGE_PATH}'s ```mermaid block differs from the lifecycle table: "
         "paste the output of `.venv/bin/invoicing lifecycle` into it.\n" + diagram
     )
 
@@ -81,11 +83,11 @@ def test_the_operations_on_an_invoice_are_enumerated() -> None:
 
 
 @pytest.mark.parametrize(("method", "path"), INVOICE_OPERATIONS, ids=[f"{m} {p}" for m, p in INVOICE_OPERATIONS])
-def test_the_readme_has_a_curl_for_every_operation_on_an_invoice(method: str, path: str) -> None:
-    documented = curl_operations(README)
+def test_the_lifecycle_page_has_a_curl_for_every_operation_on_an_invoice(method: str, path: str) -> None:
+    documented = curl_operations(LIFECYCLE_PAGE)
     example = path.replace("{invoice_id}", "1").replace("/api/v1", "$BASE/api/v1", 1)
     assert (method, normalised(path)) in documented, (
-        f"README.md has no curl for {method} {path}; add one, e.g. `curl -s -X {method} {example} ...`"
+        f"{LIFECYCLE_PAGE_PATH} has no curl for {method} {path}; add one, e.g. `curl -s -X {method} {example} ...`"
     )
 
 
@@ -118,5 +120,5 @@ REFUSAL_CODES = sorted(
 
 @pytest.mark.parametrize("code", REFUSAL_CODES)
 def test_every_refusal_code_of_the_lifecycle_is_documented(code: str) -> None:
-    assert code in README, f"README.md never mentions {code}"
+    assert code in LIFECYCLE_PAGE, f"{LIFECYCLE_PAGE_PATH} never mentions {code}"
     assert f"`{code}`" in API_DOC, f"docs/api.md never mentions `{code}`"
