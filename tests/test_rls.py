@@ -47,6 +47,7 @@ GLOBAL_UNIQUE_KEYS = {
     ("access_tokens", ("token_hash",)),
     ("api_clients", ("client_id",)),
     ("invoices", ("hosted_token",)),
+    ("user_sessions", ("token_hash",)),
 }
 LOOKUP_FUNCTIONS = {
     "invoicing_token_by_hash",
@@ -54,6 +55,8 @@ LOOKUP_FUNCTIONS = {
     "invoicing_invoice_by_hosted_token",
     "invoicing_outbox_due_tenants",
     "invoicing_outbox_stats",
+    "invoicing_users_by_email",
+    "invoicing_session_by_hash",
 }
 
 

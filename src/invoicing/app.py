@@ -23,6 +23,7 @@ from invoicing.credit_notes.endpoints import router as credit_notes_router
 from invoicing.currencies.catalog import all_currencies
 from invoicing.currencies.endpoints import router as currencies_router
 from invoicing.customers.endpoints import router as customers_router
+from invoicing.dashboard.app import DASHBOARD_PREFIX, create_dashboard_app
 from invoicing.documents import links
 from invoicing.documents.downloads import signing as download_signing
 from invoicing.documents.downloads.endpoints import router as downloads_router
@@ -161,4 +162,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/highlevel", create_highlevel_app(app.state))
     install_openapi(app, max_page_size=settings.max_page_size)
     app.mount(FLOWPAYROLL_PREFIX, create_flowpayroll_app(app.state))
+    app.mount(DASHBOARD_PREFIX, create_dashboard_app(app.state))
     return app

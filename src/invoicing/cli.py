@@ -452,10 +452,58 @@ def demo(base_url: str | None, as_json: bool) -> None:
         "created": result.created,
         "token": result.token,
         "curl": curl,
+        "dashboard_url": f"{base}/app",
+        "dashboard_login": {"email": result.user_email, "password": result.user_password},
     }
     status = "created" if result.created else "already present"
-    text = f"Demo tenant {result.tenant_id} {status}.\nAccess token (30 days): {result.token}\nTry:\n  {curl}"
+    text = (
+        f"Demo tenant {result.tenant_id} {status}.\nAccess token (30 days): {result.token}\nTry:\n  {curl}\n"
+        f"Dashboard: {base}/app\n  sign in as {result.user_email} / {result.user_password}"
+    )
     emit(as_json, payload, text)
+
+
+@main.group()
+def user() -> None:
+    """People who sign in to the dashboard (/app), one account per tenant."""
+
+
+@user.command("create")
+@click.option("--tenant-id", type=int, required=True)
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(["owner", "accountant", "viewer"]), default="accountant", show_default=True)
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    envvar="INVOICING_USER_PASSWORD",
+    help="Prompted for when not given (or set INVOICING_USER_PASSWORD); at least 10 characters.",
+)
+@json_option
+def user_create(tenant_id: int, email: str, name: str, role: str, password: str, as_json: bool) -> None:
+    from invoicing.core.errors import DomainError
+    from invoicing.users.service import create_user
+
+    async def work(engine: AsyncEngine) -> dict[str, Any]:
+        async with transaction(engine, write=True) as connection:
+            row = await create_user(
+                connection, tenant_id=tenant_id, email=email, name=name, password=password, role=role
+            )
+        return {
+            "id": row["id"],
+            "public_id": row["public_id"],
+            "tenant_id": tenant_id,
+            "email": row["email"],
+            "role": row["role"],
+        }
+
+    try:
+        created = run(work)
+    except DomainError as error:
+        raise click.ClickException(error.detail) from None
+    emit(as_json, created, f"User {created['email']} ({created['role']}) created in tenant {tenant_id}.")
 
 
 @main.command("purge-idempotency-keys")

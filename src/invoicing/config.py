@@ -67,6 +67,11 @@ class Settings(BaseSettings):
         description="Where customers reach the service (e.g. https://invoices.example.com): the start of every "
         "hosted_url. Unset: http://HOST:PORT.",
     )
+    dashboard_secure_cookies: bool = Field(
+        default=True,
+        description="The dashboard's session cookie is Secure (and __Host- prefixed). Browsers accept it from "
+        "https:// and from http://localhost or http://127.0.0.1; false only for another plain-HTTP host.",
+    )
     download_signing_key: SecretStr | None = Field(
         default=None,
         min_length=32,

@@ -1,9 +1,10 @@
 """A demo tenant with a few customers, drafts and issued invoices, created once."""
 
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from invoicing.auth.scopes import DEFAULT_SCOPES
 from invoicing.auth.service import create_token
@@ -19,8 +20,11 @@ from invoicing.tenants.profile import put_logo, update_profile
 from invoicing.tenants.repository import TenantRepository
 from invoicing.tenants.schemas import TenantProfilePatch
 from invoicing.tenants.service import create_tenant
+from invoicing.users import service as users
+from invoicing.users.repository import UserRepository
 
 DEMO_TENANT_NAME = "Demo Tekstil A.Ş."
+DEMO_USER_EMAIL = "owner@demo-tekstil.example"
 DEMO_TOKEN_TTL_SECONDS = 30 * 24 * 3600
 
 DEMO_TAX_NUMBER = "1111111114"  # a VKN whose check digit holds (python-stdnum), owned by no one
@@ -129,6 +133,8 @@ class DemoResult:
     tenant_public_id: str
     created: bool
     token: str
+    user_email: str
+    user_password: str
 
 
 async def ensure_demo(engine: AsyncEngine) -> DemoResult:
@@ -154,4 +160,26 @@ async def ensure_demo(engine: AsyncEngine) -> DemoResult:
         token = await create_token(
             connection, tenant_id=tenant["id"], scopes=DEFAULT_SCOPES, expires_in=DEMO_TOKEN_TTL_SECONDS
         )
-    return DemoResult(tenant_id=tenant["id"], tenant_public_id=tenant["public_id"], created=created, token=token.token)
+        password = await _fresh_demo_login(connection, tenant["id"])
+    return DemoResult(
+        tenant_id=tenant["id"],
+        tenant_public_id=tenant["public_id"],
+        created=created,
+        token=token.token,
+        user_email=DEMO_USER_EMAIL,
+        user_password=password,
+    )
+
+
+async def _fresh_demo_login(connection: AsyncConnection, tenant_id: int) -> str:
+    """The demo owner's account, with a new random password every run (as the token is new): a
+    demo left running on a reachable host has no password anyone could know from the docs."""
+    password = secrets.token_urlsafe(12)
+    account = await UserRepository(connection, tenant_id).by_email(DEMO_USER_EMAIL)
+    if account is None:
+        await users.create_user(
+            connection, tenant_id=tenant_id, email=DEMO_USER_EMAIL, name="Demo Owner", password=password, role="owner"
+        )
+    else:
+        await users.set_password(connection, tenant_id=tenant_id, user_id=account["id"], password=password)
+    return password

@@ -100,7 +100,7 @@ class RateLimitMiddleware:
             return
         now = time.monotonic()
         credential = self.credential_of(scope)
-        address = _address(scope)
+        address = client_address(scope)
         caller = self.callers.refilled(credential or address, now)
         if self.failures is not None and not caller.proven:
             wait = self.failures.wait(self.failures.refilled(address, now))
@@ -132,7 +132,7 @@ class RateLimitMiddleware:
         await self.app(scope, receive, send_counting_failures)
 
 
-def _address(scope: Scope) -> bytes:
+def client_address(scope: Scope) -> bytes:
     client = scope.get("client")
     return b"addr:" + (client[0].encode() if client else b"?")
 

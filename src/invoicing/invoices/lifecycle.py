@@ -7,6 +7,7 @@ what an invoice advertises can never disagree with what the service allows.
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
@@ -52,6 +53,15 @@ STATUS_LABELS: Mapping[Status, str] = {
     Status.VOID: "Void",
     Status.DELETED: "Deleted",
 }
+
+
+# Statuses in which an invoice still waits for money: past its due date it is overdue. Overdue
+# is a view of the dates, not a state of its own (nothing changes when a due date passes).
+AWAITING_PAYMENT: frozenset[Status] = frozenset({Status.ISSUED, Status.PARTIALLY_PAID})
+
+
+def is_overdue(status: str, due_date: date | None, today: date) -> bool:
+    return status in AWAITING_PAYMENT and due_date is not None and due_date < today
 
 
 @dataclass(frozen=True, slots=True)

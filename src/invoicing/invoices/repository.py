@@ -37,6 +37,7 @@ class InvoiceFilter:
     issue_date_from: date | None = None
     issue_date_to: date | None = None
     search: str | None = None
+    due_before: date | None = None  # due strictly before this day (with AWAITING_PAYMENT: overdue)
 
 
 # The columns list search covers, in the order their keys are joined.
@@ -144,6 +145,7 @@ def _filter_values(filters: InvoiceFilter) -> dict[str, Any]:
         "issue_date_from": filters.issue_date_from,
         "issue_date_to": filters.issue_date_to,
         "search": like_pattern(filters.search) if filters.search else None,
+        "due_before": filters.due_before,
     }
     return {f"f_{name}": value for name, value in given.items() if value is not None}
 
@@ -157,17 +159,21 @@ def _where(statement: Select[Any], names: tuple[str, ...]) -> Select[Any]:
         "f_issue_date_from": lambda: invoices.c.issue_date >= bindparam("f_issue_date_from"),
         "f_issue_date_to": lambda: invoices.c.issue_date <= bindparam("f_issue_date_to"),
         "f_search": lambda: invoices.c.search_key.like(bindparam("f_search"), escape="\\"),
+        "f_due_before": lambda: invoices.c.due_date < bindparam("f_due_before"),
     }
     return statement.where(*(conditions[name]() for name in names))
 
 
 @cache
-def _page(names: tuple[str, ...], *, after: bool) -> Select[Any]:
-    """A keyset page, newest first, built once per combination of filters."""
+def _page(names: tuple[str, ...], *, after: bool, oldest_first: bool = False) -> Select[Any]:
+    """A keyset page, newest first (or oldest first), built once per combination of filters."""
     statement = _where(_visible_with_customer(), names)
     if after:
-        statement = statement.where(invoices.c.id < bindparam("after_id"))
-    return statement.order_by(invoices.c.id.desc()).limit(bindparam("row_limit", type_=Integer))
+        statement = statement.where(
+            invoices.c.id > bindparam("after_id") if oldest_first else invoices.c.id < bindparam("after_id")
+        )
+    order = invoices.c.id.asc() if oldest_first else invoices.c.id.desc()
+    return statement.order_by(order).limit(bindparam("row_limit", type_=Integer))
 
 
 class InvoiceRepository(TenantScopedRepository):
@@ -306,10 +312,12 @@ class InvoiceRepository(TenantScopedRepository):
         )
         return int((await self.connection.execute(statement)).scalar_one())
 
-    async def page(self, filters: InvoiceFilter, *, after_id: int | None, limit: int) -> list[InvoiceRow]:
-        """Newest first; `limit + 1` rows so the caller can tell whether more follow."""
+    async def page(
+        self, filters: InvoiceFilter, *, after_id: int | None, limit: int, oldest_first: bool = False
+    ) -> list[InvoiceRow]:
+        """Newest first (or oldest); `limit + 1` rows so the caller can tell whether more follow."""
         values = _filter_values(filters)
-        statement = _page(tuple(values), after=after_id is not None)
+        statement = _page(tuple(values), after=after_id is not None, oldest_first=oldest_first)
         params = self.bound(after_id=after_id, row_limit=limit + 1, **values)
         return [_split(row) for row in (await self.connection.execute(statement, params)).mappings()]
 

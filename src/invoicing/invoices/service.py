@@ -144,7 +144,7 @@ async def issuing_values(context: TenantContext, locked: Locked, *, at: datetime
     await _refuse_incomplete(locked)
     invoice = locked.invoice
     tenant = await _tenant(context)
-    issue_date = invoice["issue_date"] or _today_in(tenant["timezone"])
+    issue_date = invoice["issue_date"] or today_in(tenant["timezone"])
     receiver = drafts.receiver_snapshot(locked.row.customer)
     sequence = await SeriesRepository(context.connection, context.tenant_id).next_number(
         invoice["series_id"], issue_date.year
@@ -211,12 +211,13 @@ async def list_invoices(
     limit: int,
     lines: ListedLines = ListedLines.NONE,
     line_budget: int = 0,
+    oldest_first: bool = False,
 ) -> tuple[list[InvoiceView], int]:
-    """Newest first: `limit + 1` invoices at most (the extra one tells the caller another page
+    """Newest first (or oldest first): `limit + 1` invoices at most (the extra one tells the caller another page
     exists), and the page size to cut them at: `limit`, or fewer with ListedLines.ALL when
     `limit` invoices would carry more than `line_budget` lines (the first invoice always fits)."""
     repository = InvoiceRepository(context.connection, context.tenant_id)
-    rows = await repository.page(filters, after_id=after_id, limit=limit)
+    rows = await repository.page(filters, after_id=after_id, limit=limit, oldest_first=oldest_first)
     size = limit
     if lines is ListedLines.ALL:
         size = await _fitting(repository, rows[:limit], line_budget) if rows else limit
@@ -335,5 +336,6 @@ def _check_dates(issue_date: date | None, due_date: date | None) -> None:
         raise Unprocessable.field("due_date", "due_date cannot be before issue_date.")
 
 
-def _today_in(timezone: str) -> date:
+def today_in(timezone: str) -> date:
+    """The tenant's today (its timezone's calendar day): issue dates and overdue are counted in it."""
     return datetime.now(ZoneInfo(timezone)).date()
