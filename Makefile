@@ -45,7 +45,7 @@ INVOICING := $(BIN)/invoicing
 help:
 	@echo "make run       set up, migrate, seed the demo tenant (first run only) and serve"
 	@echo "               on http://\$${HOST:-127.0.0.1}:\$${PORT:-8000}"
-	@echo "make test      run the whole test suite (PostgreSQL tests need a server; see README)"
+	@echo "make test      run the whole test suite (PostgreSQL tests need a server; docs/getting-started.md)"
 	@echo "make lint      ruff check, ruff format --check, mypy"
 	@echo "make crash-test SIGKILL the server and the outbox worker at random under keyed load, then"
 	@echo "               audit the database and the webhooks received (CRASH_TEST_ARGS)"
@@ -57,7 +57,7 @@ help:
 	@echo "make serve     serve without migrating or seeding"
 	@echo "make setup     create .venv and install from requirements-dev.lock"
 	@echo "make lock      regenerate requirements.lock and requirements-dev.lock with uv $(UV_VERSION)"
-	@echo "make docs-images render the demo invoices to docs/images/*.png (what the README shows)"
+	@echo "make docs-images render the demo invoices to docs/images/*.png (what docs/documents.md shows)"
 	@echo "make currencies regenerate src/invoicing/currencies/catalog.json from iso4217 and babel"
 	@echo "make clean     remove .venv and caches (keeps the database in var/)"
 	@echo "make clean-db  remove the default SQLite database (var/invoicing.db)"
@@ -155,7 +155,7 @@ lock: $(UV_STAMP)
 		$(LOCK_ARGS) \
 		-o requirements-dev.lock
 
-# The README's invoice pictures: the demo tenant's invoices rendered by the service's own
+# docs/documents.md's invoice pictures: the demo tenant's invoices rendered by the service's own
 # renderers (PDF), rasterised with pypdfium2 and Pillow; no system package needed.
 docs-images: $(STAMP)
 	$(VENV_PYTHON) scripts/render_demo_invoices.py docs/images

@@ -104,7 +104,7 @@ SHORT_READ_TIMEOUT = (0.005, 0.08)  # seconds: a client that gives up while the 
 EXAMPLES_SHOWN = 8
 ZERO = Decimal(0)
 
-# Statuses, as the README's lifecycle names them.
+# Statuses, as docs/lifecycle.md names them.
 DRAFT, ISSUED, PARTIALLY_PAID, PAID = "draft", "issued", "partially_paid", "paid"
 CANCELLED, VOID, DELETED = "cancelled", "void", "deleted"
 NUMBERED = {ISSUED, PARTIALLY_PAID, PAID, CANCELLED, VOID}
@@ -1251,7 +1251,7 @@ class Run:
     def replay_events(
         self, invoice: dict[str, Any], events: list[dict[str, Any]], payments: dict[int, dict[str, Any]]
     ) -> None:
-        """Replays the invoice's events with the lifecycle as the README states it: the result is the row."""
+        """Replays the invoice's events with the lifecycle as docs/lifecycle.md states it: the result is the row."""
         invoice_id = invoice["id"]
 
         def wrong(message: str) -> None:

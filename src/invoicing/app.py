@@ -96,7 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         all_currencies()  # load the catalogue once, before the first request needs it
-        # On PostgreSQL the service acts as APP_ROLE, which row-level security holds (README,
+        # On PostgreSQL the service acts as APP_ROLE, which row-level security holds (docs/postgresql.md,
         # "PostgreSQL roles and row-level security"); it does not start as anything less safe.
         database_url = settings.app_database_url or settings.database_url
         app.state.engine = create_engine(

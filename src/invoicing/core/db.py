@@ -245,13 +245,13 @@ async def check_app_role(engine: AsyncEngine) -> None:
     if acting["problems"]:
         raise UnsafeDatabaseRole(
             f"refusing to serve as PostgreSQL role {acting['role']!r}: it {', '.join(acting['problems'])}, so "
-            "row-level security would not hold it. See README, 'PostgreSQL roles and row-level security'."
+            "row-level security would not hold it. See docs/postgresql.md, 'PostgreSQL roles and row-level security'."
         )
     if login["problems"]:
         logger.warning(
             "acting as PostgreSQL role %r by SET ROLE from login user %r, which %s: SQL on these connections "
-            "could switch back. In production set APP_DATABASE_URL to log in as %r (README, 'PostgreSQL roles and "
-            "row-level security').",
+            "could switch back. In production set APP_DATABASE_URL to log in as %r (docs/postgresql.md, "
+            "'PostgreSQL roles and row-level security').",
             acting["role"],
             login["role"],
             ", ".join(login["problems"]),

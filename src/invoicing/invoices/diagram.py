@@ -1,4 +1,4 @@
-"""The lifecycle table drawn as a Mermaid state diagram, for the README (a test keeps them equal)."""
+"""The lifecycle table drawn as a Mermaid state diagram, for docs/lifecycle.md (a test keeps them equal)."""
 
 from decimal import Decimal
 

@@ -48,7 +48,7 @@ def tenant_fk(column: str, table: str) -> sa.ForeignKeyConstraint:
     )
 
 
-# -- row-level security (PostgreSQL; see migration 0004 and README) -----------------------
+# -- row-level security (PostgreSQL; see migration 0004 and docs/postgresql.md) -----------------------
 
 # The tenant the current transaction acts for (`core.db.set_tenant`). Unset it is NULL, and
 # after a transaction that set it '' (hence NULLIF): either way no row matches, and the
