@@ -469,7 +469,7 @@ def user() -> None:
 
 
 @user.command("create")
-@click.option("--tenant-id", type=int, required=True)
+@click.option("--tenant", "tenant_id", type=int, required=True, help="The tenant's id.")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option("--role", type=click.Choice(["owner", "accountant", "viewer"]), default="accountant", show_default=True)
