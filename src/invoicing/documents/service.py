@@ -13,12 +13,10 @@ import anyio
 
 from invoicing.core.context import TenantContext
 from invoicing.core.errors import Unprocessable
-from invoicing.documents.cii import render_cii
 from invoicing.documents.einvoice import missing_for_einvoice
 from invoicing.documents.errors import CreditNoteNotIssued, InvoiceNotIssued
 from invoicing.documents.model import InvoiceDocument
 from invoicing.documents.snapshot import load_credit_note_document, load_document
-from invoicing.documents.ubl.render import render_ubl
 
 
 class EInvoiceFormat(StrEnum):
@@ -26,10 +24,13 @@ class EInvoiceFormat(StrEnum):
     UBL = "ubl"
 
 
-RENDERERS: dict[EInvoiceFormat, Callable[[InvoiceDocument], bytes]] = {
-    EInvoiceFormat.CII: render_cii,
-    EInvoiceFormat.UBL: render_ubl,
-}
+def _renderer(kind: EInvoiceFormat) -> Callable[[InvoiceDocument], bytes]:
+    # The XML writers (lxml and the schemas' builders, about 4 MB) load at the first e-invoice,
+    # not with the app, as the PDF stack does (issue 14: RSS per worker).
+    from invoicing.documents.cii import render_cii
+    from invoicing.documents.ubl.render import render_ubl
+
+    return render_cii if kind is EInvoiceFormat.CII else render_ubl
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,7 @@ def einvoice_of(document: InvoiceDocument, kind: EInvoiceFormat) -> Rendered:
             errors={field: ["Required for a valid e-invoice."] for field in missing},
         )
     suffix = "-cii.xml" if kind is EInvoiceFormat.CII else ".xml"
-    return Rendered(RENDERERS[kind](document), "application/xml", f"{document.number}{suffix}")
+    return Rendered(_renderer(kind)(document), "application/xml", f"{document.number}{suffix}")
 
 
 async def einvoice(context: TenantContext, invoice_id: int, kind: EInvoiceFormat) -> Rendered:
@@ -84,6 +85,7 @@ def pdf_of(document: InvoiceDocument) -> Rendered:
     # every worker process, and most workers never render a PDF (issue 14: RSS per worker).
     from invoicing.documents.pdf import render_pdf
 
+    render_cii = _renderer(EInvoiceFormat.CII)
     complete = document.number is not None and not missing_for_einvoice(document)
     xml = render_cii(document) if complete else None
     filename = f"{document.number}.pdf" if document.number else f"draft-{document.public_id}.pdf"

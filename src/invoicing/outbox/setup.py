@@ -8,6 +8,7 @@ import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -18,7 +19,9 @@ from invoicing.core.clock import utc_now
 from invoicing.core.db import transaction
 from invoicing.operations import metrics
 from invoicing.outbox.repository import last_beat, outbox_stats
-from invoicing.outbox.worker import Worker
+
+if TYPE_CHECKING:
+    from invoicing.outbox.worker import Worker
 
 HEARTBEAT_FRESH = timedelta(seconds=30)  # three missed beats
 logger = logging.getLogger("invoicing.worker")
@@ -54,11 +57,16 @@ def install_delivery(app: FastAPI, settings: Settings) -> None:
 
 
 @asynccontextmanager
-async def delivery_in_server(engine: AsyncEngine, settings: Settings) -> AsyncIterator[Worker | None]:
-    """The server's own worker for as long as the server runs, if DELIVERY_IN_SERVER says so."""
+async def delivery_in_server(engine: AsyncEngine, settings: Settings) -> AsyncIterator["Worker | None"]:
+    """The server's own worker for as long as the server runs, if DELIVERY_IN_SERVER says so.
+
+    The worker's module (its HTTP client, the webhook signing) is imported only then: a server
+    without a worker inside (PostgreSQL's default) keeps about 5 MB of httpx out of each worker."""
     if not settings.runs_delivery_in_server:
         yield None
         return
+    from invoicing.outbox.worker import Worker
+
     worker = Worker(engine, settings)
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop), name="outbox-worker")

@@ -7,9 +7,8 @@ An SVG is parsed with lxml refusing DTDs, entities and the network, so no entity
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
-
-from lxml import etree  # type: ignore[import-untyped]  # lxml ships no type information
 
 from invoicing.core.errors import Unprocessable
 
@@ -22,9 +21,21 @@ XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 # Elements that run code, embed other documents or HTML, or animate attributes into links.
 _ACTIVE_ELEMENTS = {"script", "foreignObject", "iframe", "embed", "object", "handler", "listener", "set", "animate"}
 _EXTERNAL_URL = re.compile(r"url\(\s*['\"]?\s*(?!#)", re.IGNORECASE)
-_PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False
-)
+
+
+@cache
+def _etree() -> Any:
+    """lxml, imported at the first SVG checked rather than with the app (issue 14: RSS per worker)."""
+    from lxml import etree  # type: ignore[import-untyped]  # lxml ships no type information
+
+    return etree
+
+
+@cache
+def _parser() -> Any:
+    return _etree().XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +76,9 @@ def _looks_like_xml(data: bytes) -> bool:
 
 
 def _refuse_active_svg(data: bytes) -> None:
+    etree = _etree()
     try:
-        root = etree.fromstring(data, parser=_PARSER)
+        root = etree.fromstring(data, parser=_parser())
     except etree.XMLSyntaxError:
         raise Unprocessable.field("logo", "The logo is not well-formed SVG.", code=INVALID) from None
     tree = root.getroottree()
@@ -83,6 +95,7 @@ def _refuse_active_svg(data: bytes) -> None:
 
 
 def _active(node: Any) -> str | None:
+    etree = _etree()
     if isinstance(node, etree._ProcessingInstruction):
         return "processing instructions"
     if not isinstance(node.tag, str):  # comments

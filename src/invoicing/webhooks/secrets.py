@@ -8,7 +8,9 @@ use). The key file suits one machine only: every process that signs must open th
 so a deployment on several machines sets SECRET_KEY, the same on all of them.
 
 Sealing needs the key only when a secret is made or opened, so the key is set once per process
-from the settings (`configure`, called by `create_app` and by the worker) and derived lazily.
+from the settings (`configure`, called by `create_app` and by the worker) and derived lazily;
+`cryptography` itself (about 7 MB of a worker's memory) is imported then too, so an API worker
+that never touches a webhook secret never loads it.
 """
 
 import base64
@@ -17,12 +19,12 @@ import os
 import secrets
 import tempfile
 from pathlib import Path
-
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from typing import TYPE_CHECKING
 
 from invoicing.config import Settings
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 (the Standard Webhooks prefix, not a secret)
 SECRET_BYTES = 24
@@ -38,7 +40,7 @@ class SecretKeyUnusable(RuntimeError):
 
 _secret_key: str | None = None
 _key_file = Path("var") / "secret_key"
-_fernet: Fernet | None = None
+_fernet: "Fernet | None" = None
 
 
 def configure(settings: Settings) -> None:
@@ -61,6 +63,8 @@ def seal(secret: str) -> str:
 def open_sealed(sealed: str) -> str:
     """The secret `seal` made. Raises SecretKeyUnusable when the key is not the one that sealed
     it (SECRET_KEY changed, or the key file was replaced), or the seal is damaged."""
+    from cryptography.fernet import InvalidToken
+
     try:
         return _cipher().decrypt(sealed.encode()).decode()
     except InvalidToken:
@@ -72,9 +76,13 @@ def open_sealed(sealed: str) -> str:
         ) from None
 
 
-def _cipher() -> Fernet:
+def _cipher() -> "Fernet":
     global _fernet
     if _fernet is None:
+        from cryptography.fernet import Fernet
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
         material = _secret_key.encode() if _secret_key is not None else _key_file_contents(_key_file)
         derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(material)
         _fernet = Fernet(base64.urlsafe_b64encode(derived))
