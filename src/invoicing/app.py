@@ -24,6 +24,7 @@ from invoicing.currencies.catalog import all_currencies
 from invoicing.currencies.endpoints import router as currencies_router
 from invoicing.customers.endpoints import router as customers_router
 from invoicing.dashboard.app import DASHBOARD_PREFIX, create_dashboard_app
+from invoicing.dashboard.settings_profile import DASHBOARD_LOGO_PATH
 from invoicing.documents import links
 from invoicing.documents.downloads import signing as download_signing
 from invoicing.documents.downloads.endpoints import router as downloads_router
@@ -144,7 +145,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,
         # A logo may be 1 MiB itself: one a little larger gets the upload's own 422 (issue 11).
-        body_limits={LOGO_PATH: max(settings.max_body_bytes, 2 * MAX_LOGO_BYTES)},
+        body_limits={
+            path: max(settings.max_body_bytes, 2 * MAX_LOGO_BYTES) for path in (LOGO_PATH, DASHBOARD_LOGO_PATH)
+        },
         header_limits=HeaderLimits(
             total_bytes=settings.max_header_bytes,
             count=settings.max_header_count,

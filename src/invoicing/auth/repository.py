@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from invoicing.auth.tables import access_tokens, api_clients
 from invoicing.core.db import TENANT_SETTING, is_postgresql
 from invoicing.core.ids import new_public_id
-from invoicing.core.repository import fetch_all, fetch_one, fetch_optional
+from invoicing.core.repository import TenantScopedRepository, fetch_all, fetch_one, fetch_optional
 
 
 def _lookup(table: Table, function: str, key: Any, *, postgresql: bool) -> FromClause:
@@ -153,3 +153,28 @@ class CredentialRepository:
         if public_id is not None:
             return access_tokens.c.public_id == public_id
         raise ValueError("a token or its id is required")
+
+
+class TenantTokenRepository(TenantScopedRepository):
+    """One tenant's access tokens, as its owner manages them (never their hashes)."""
+
+    table = access_tokens
+
+    async def newest(self, *, limit: int) -> list[RowMapping]:
+        columns = [column for column in access_tokens.c if column.name != "token_hash"]
+        statement = self.select_from_table(*columns).order_by(access_tokens.c.id.desc()).limit(limit)
+        return await fetch_all(self.connection, statement)
+
+    async def by_public_id(self, public_id: str) -> RowMapping | None:
+        columns = [column for column in access_tokens.c if column.name != "token_hash"]
+        statement = self.select_from_table(*columns).where(access_tokens.c.public_id == public_id)
+        return await fetch_optional(self.connection, statement)
+
+    async def mark_revoked(self, public_id: str, *, at: datetime) -> int:
+        """Revokes the token unless it already is; how many were (0 or 1)."""
+        statement = (
+            self.update_table()
+            .where(access_tokens.c.public_id == public_id, access_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
+        return (await self.connection.execute(statement)).rowcount

@@ -4,13 +4,14 @@ import hmac
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from invoicing.auth import secrets
-from invoicing.auth.repository import CredentialRepository
+from invoicing.auth.repository import CredentialRepository, TenantTokenRepository
 from invoicing.core.clock import utc_now
 from invoicing.core.db import set_tenant
-from invoicing.core.errors import Forbidden, Unauthenticated
+from invoicing.core.errors import Forbidden, NotFound, Unauthenticated
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,10 @@ class InvalidClient(Unauthenticated):
 
 class InvalidScope(Forbidden):
     code = "invalid_scope"
+
+
+class TokenNotFound(NotFound):
+    code = "token_not_found"
 
 
 class InvalidToken(Unauthenticated):
@@ -173,6 +178,26 @@ async def revoke_token(connection: AsyncConnection, *, token: str | None = None,
             tenant_id=tenant_id, token_hash=token_hash, public_id=public_id, at=now
         )
     return revoked > 0
+
+
+async def list_tenant_tokens(connection: AsyncConnection, *, tenant_id: int, limit: int) -> list[RowMapping]:
+    """The tenant's `limit` newest tokens (integration and OAuth, revoked and expired too), without hashes."""
+    return await TenantTokenRepository(connection, tenant_id).newest(limit=limit)
+
+
+async def get_tenant_token(connection: AsyncConnection, *, tenant_id: int, public_id: str) -> RowMapping:
+    token = await TenantTokenRepository(connection, tenant_id).by_public_id(public_id)
+    if token is None:
+        raise TokenNotFound("No such token.")
+    return token
+
+
+async def revoke_tenant_token(connection: AsyncConnection, *, tenant_id: int, public_id: str) -> RowMapping:
+    """The tenant's own revoke: the token stops working at once. Idempotent (a revoked token
+    keeps its first `revoked_at`); raises TokenNotFound for another tenant's or no token."""
+    repository = TenantTokenRepository(connection, tenant_id)
+    await repository.mark_revoked(public_id, at=utc_now())
+    return await get_tenant_token(connection, tenant_id=tenant_id, public_id=public_id)
 
 
 def _constant_time_equal(left: str, right: str) -> bool:

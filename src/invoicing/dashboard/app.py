@@ -10,14 +10,32 @@ from starlette.types import Scope
 
 from invoicing.core.conditional import PreconditionFailed
 from invoicing.core.errors import DomainError
-from invoicing.dashboard import auth_pages, invoice_list, reports
+from invoicing.dashboard import (
+    auth_pages,
+    invoice_list,
+    reports,
+    settings_pages,
+    settings_profile,
+    settings_tokens,
+    settings_users,
+    settings_webhooks,
+)
 from invoicing.dashboard.context import CsrfRejected, SignInRequired
 from invoicing.dashboard.security import PAGE_HEADERS
 from invoicing.dashboard.templating import base_path, render
 from invoicing.dashboard.throttle import SignInThrottle
 
 DASHBOARD_PREFIX = "/app"
-ROUTERS = (auth_pages.router, invoice_list.router, reports.router)
+ROUTERS = (
+    auth_pages.router,
+    invoice_list.router,
+    settings_pages.router,
+    settings_profile.router,
+    settings_tokens.router,
+    settings_webhooks.router,
+    settings_users.router,
+    reports.router,
+)
 
 
 class StaticAssets(StaticFiles):
