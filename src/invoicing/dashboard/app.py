@@ -12,7 +12,9 @@ from invoicing.core.conditional import PreconditionFailed
 from invoicing.core.errors import DomainError
 from invoicing.dashboard import (
     auth_pages,
+    invoice_actions,
     invoice_list,
+    invoice_page,
     reports,
     settings_pages,
     settings_profile,
@@ -29,6 +31,8 @@ DASHBOARD_PREFIX = "/app"
 ROUTERS = (
     auth_pages.router,
     invoice_list.router,
+    invoice_page.router,
+    invoice_actions.router,
     settings_pages.router,
     settings_profile.router,
     settings_tokens.router,
