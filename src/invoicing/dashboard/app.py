@@ -12,6 +12,8 @@ from invoicing.core.conditional import PreconditionFailed
 from invoicing.core.errors import DomainError
 from invoicing.dashboard import (
     auth_pages,
+    customers,
+    drafts,
     invoice_actions,
     invoice_list,
     invoice_page,
@@ -33,6 +35,8 @@ ROUTERS = (
     invoice_list.router,
     invoice_page.router,
     invoice_actions.router,
+    drafts.router,
+    customers.router,
     settings_pages.router,
     settings_profile.router,
     settings_tokens.router,

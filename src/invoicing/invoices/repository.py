@@ -12,7 +12,7 @@ from sqlalchemy.sql import Select
 
 from invoicing.core.db import is_postgresql
 from invoicing.core.ids import new_public_id
-from invoicing.core.repository import TenantScopedRepository, fetch_one, fetch_optional, tenant_bound
+from invoicing.core.repository import TenantScopedRepository, fetch_all, fetch_one, fetch_optional, tenant_bound
 from invoicing.core.search import like_pattern, search_key
 from invoicing.customers.tables import customers
 from invoicing.events.repository import EventRepository, PendingEvent, append_after
@@ -38,6 +38,20 @@ class InvoiceFilter:
     issue_date_to: date | None = None
     search: str | None = None
     due_before: date | None = None  # due strictly before this day (with AWAITING_PAYMENT: overdue)
+
+
+# What `transitions.facts_of` reads of an invoice, and its currency: the amounts behind amount_due.
+_FACT_COLUMNS = (
+    "currency",
+    "status",
+    "cancelled_from",
+    "amount_payable",
+    "amount_paid",
+    "amount_credited",
+    "amount_refunded",
+    "amount_kept_as_credit",
+    "amount_credit_applied",
+)
 
 
 # The columns list search covers, in the order their keys are joined.
@@ -338,6 +352,15 @@ class InvoiceRepository(TenantScopedRepository):
     async def count(self, filters: InvoiceFilter) -> int:
         statement = self._filtered(self.select_from_table(func.count()).where(invoices.c.status != "deleted"), filters)
         return int((await self.connection.execute(statement)).scalar_one())
+
+    async def amounts_of_customer(self, customer_id: int, *, statuses: Collection[str]) -> list[RowMapping]:
+        """The currency, status and money columns (what `facts_of` reads) of the customer's
+        invoices in `statuses`."""
+        columns = [invoices.c[name] for name in _FACT_COLUMNS]
+        statement = self.select_from_table(*columns).where(
+            invoices.c.customer_id == customer_id, invoices.c.status.in_(list(statuses))
+        )
+        return await fetch_all(self.connection, statement)
 
     async def set_highlevel_details(self, invoice_id: int, details: str) -> None:
         """HighLevel-only fields (JSON text), written in the same transaction as the change they belong to."""

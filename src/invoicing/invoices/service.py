@@ -6,6 +6,7 @@ Services never commit: the caller's transaction does (the request, or the CLI).
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,16 +17,17 @@ from invoicing.core.clock import utc_now
 from invoicing.core.context import TenantContext
 from invoicing.core.errors import Unprocessable
 from invoicing.core.repository import Record
+from invoicing.currencies.catalog import Currency
 from invoicing.customers.service import CustomerNotFound, get_customer
 from invoicing.documents.links import new_hosted_token
 from invoicing.events.repository import EventRepository
 from invoicing.invoices import drafts
 from invoicing.invoices.catalogs import DEFAULT_DOCUMENT_CLASS, DEFAULT_DOCUMENT_TYPE, DEFAULT_PROFILE_BY_CLASS
-from invoicing.invoices.lifecycle import Action, InvoiceNotFound, Status
-from invoicing.invoices.money import ZERO
+from invoicing.invoices.lifecycle import AWAITING_PAYMENT, Action, InvoiceNotFound, Status, amount_due
+from invoicing.invoices.money import MONEY_CONTEXT, ZERO
 from invoicing.invoices.repository import InvoiceFilter, InvoiceRepository, InvoiceRow
-from invoicing.invoices.schemas import InvoiceCreate, InvoiceUpdate
-from invoicing.invoices.transitions import InvoiceView, Locked, apply, load, lock_for, record
+from invoicing.invoices.schemas import InvoiceCreate, InvoiceUpdate, LineIn
+from invoicing.invoices.transitions import InvoiceView, Locked, apply, facts_of, load, lock_for, record
 from invoicing.parties.snapshot import frozen_parties
 from invoicing.series.repository import SeriesRepository
 from invoicing.series.service import format_document_number
@@ -39,12 +41,7 @@ async def create_draft(context: TenantContext, data: InvoiceCreate) -> InvoiceVi
     series = await _series(context, data.series_name)
     customer = await _customer(context, data.customer_id)
     exchange_rate = data.exchange_rate or drafts.ONE
-    priced = drafts.price_lines(
-        drafts.line_inputs_from_request(data.lines or []),
-        currency=currency,
-        exchange_rate=exchange_rate,
-        base_currency=drafts.resolve_currency(tenant["base_currency"]),
-    )
+    priced = _priced(tenant, currency, exchange_rate, data.lines or [])
     document_class = data.document_class or DEFAULT_DOCUMENT_CLASS
     now = utc_now()
     repository = InvoiceRepository(context.connection, context.tenant_id)
@@ -76,6 +73,30 @@ async def create_draft(context: TenantContext, data: InvoiceCreate) -> InvoiceVi
     await repository.replace_lines(invoice["id"], priced.rows)
     await record(context, invoice, "invoice.created", from_status=None, at=now)
     return await get_invoice(context, invoice["id"])
+
+
+async def price_draft(
+    context: TenantContext, *, currency: str | None, lines: Sequence[LineIn], exchange_rate: Decimal | None = None
+) -> tuple[Currency, drafts.PricedLines]:
+    """The currency and the amounts `create_draft` would store for these lines (default currency: the
+    tenant's), storing nothing: the dashboard's live totals. Raises Unprocessable as `create_draft` does."""
+    tenant = await _tenant(context)
+    resolved = drafts.resolve_currency(currency or tenant["base_currency"])
+    return resolved, _priced(tenant, resolved, exchange_rate or drafts.ONE, lines)
+
+
+async def open_balance_by_currency(context: TenantContext, customer_id: int) -> list[tuple[str, Decimal, int]]:
+    """Per currency, in code order: what the customer's invoices awaiting payment still ask
+    (the sum of their `amount_due`) and how many they are. Pre: the customer is the tenant's."""
+    rows = await InvoiceRepository(context.connection, context.tenant_id).amounts_of_customer(
+        customer_id, statuses=sorted(AWAITING_PAYMENT)
+    )
+    sums: dict[str, tuple[Decimal, int]] = {}
+    # Summed as Decimals, with the lifecycle's own amount due: SQLite keeps money as text.
+    for row in rows:
+        due, count = sums.get(row["currency"], (ZERO, 0))
+        sums[row["currency"]] = (MONEY_CONTEXT.add(due, amount_due(facts_of(row))), count + 1)
+    return [(code, due, count) for code, (due, count) in sorted(sums.items())]
 
 
 async def update_draft(context: TenantContext, invoice_id: int, data: InvoiceUpdate) -> InvoiceView:
@@ -323,6 +344,18 @@ async def _customer(context: TenantContext, customer_id: int | None) -> RowMappi
         raise Unprocessable.field(
             "customer_id", f"Customer {customer_id} does not exist.", code="unknown_customer"
         ) from None
+
+
+def _priced(
+    tenant: RowMapping, currency: Currency, exchange_rate: Decimal, lines: Sequence[LineIn]
+) -> drafts.PricedLines:
+    """A new draft's lines as `create_draft` stores them (the preview's too, so the two agree)."""
+    return drafts.price_lines(
+        drafts.line_inputs_from_request(lines),
+        currency=currency,
+        exchange_rate=exchange_rate,
+        base_currency=drafts.resolve_currency(tenant["base_currency"]),
+    )
 
 
 def _refuse_cleared(changes: Record, *keys: str) -> None:
