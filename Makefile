@@ -28,7 +28,7 @@ CRASH_TEST_ARGS ?=
 # Arguments for bench/run.py (docs/benchmarks.md), e.g. `make bench BENCH_ARGS="--scale 1000000"`.
 BENCH_ARGS ?=
 # The smoke CI runs: small, short, both databases; it checks the harness works, not its figures.
-BENCH_SMOKE_ARGS ?= --scale 10000 --tenants 4 --seconds 2 --connections 8 --warmup 1 --ceiling-clients 4 --documents 50 \
+BENCH_SMOKE_ARGS ?= --scale 10000 --tenants 4 --seconds 2 --connections 8 --warmup 1 --ceiling-clients 4 --documents 50 --pages 20 \
 	--output bench/results/smoke.json
 
 VENV := .venv
@@ -40,7 +40,7 @@ UV_STAMP := $(VENV)/.uv-$(UV_VERSION)
 INVOICING := $(BIN)/invoicing
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run serve migrate demo test lint format lock clean clean-db crash-test bench bench-smoke wrk currencies docs-images
+.PHONY: help setup run serve migrate demo test lint format lock clean clean-db crash-test bench bench-smoke wrk currencies docs-images screenshots
 
 help:
 	@echo "make run       set up, migrate, seed the demo tenant (first run only) and serve"
@@ -58,6 +58,7 @@ help:
 	@echo "make setup     create .venv and install from requirements-dev.lock"
 	@echo "make lock      regenerate requirements.lock and requirements-dev.lock with uv $(UV_VERSION)"
 	@echo "make docs-images render the demo invoices to docs/images/*.png (what docs/documents.md shows)"
+	@echo "make screenshots every dashboard screen, desktop and phone, to docs/screenshots/ (Chromium)"
 	@echo "make currencies regenerate src/invoicing/currencies/catalog.json from iso4217 and babel"
 	@echo "make clean     remove .venv and caches (keeps the database in var/)"
 	@echo "make clean-db  remove the default SQLite database (var/invoicing.db)"
@@ -159,6 +160,11 @@ lock: $(UV_STAMP)
 # renderers (PDF), rasterised with pypdfium2 and Pillow; no system package needed.
 docs-images: $(STAMP)
 	$(VENV_PYTHON) scripts/render_demo_invoices.py docs/images
+
+# The dashboard's screens at desktop and phone width (docs/screenshots/, the README shows one),
+# taken by Debian's Chromium (apt-get install chromium) through Playwright.
+screenshots: $(STAMP)
+	$(VENV_PYTHON) scripts/screenshots.py docs/screenshots
 
 # The currency catalogue the service loads, derived from the installed iso4217 and babel
 # (after `make lock` moves either; a test fails while the file is stale).

@@ -26,6 +26,7 @@ from bench.documents import measure_documents
 from bench.layout import CAPTURE_INVOICES, CEILING_TENANT, Layout, plan
 from bench.load import CANCEL_REVERT, SCENARIO_NAMES, SCENARIOS, LoadShape, Scenario, WrkRun, run_wrk
 from bench.machine import describe, missing_tools, postgresql_version
+from bench.pages import measure_pages
 from bench.report import RESULTS, Report, ScenarioResult
 from bench.seed import Seeded, seed
 from bench.server import Background, Server
@@ -45,6 +46,7 @@ class Options:
     scenarios: tuple[Scenario, ...]
     documents: int
     delivery: bool
+    pages: int
     workdir: Path
 
 
@@ -91,6 +93,12 @@ def progress(message: str) -> None:
     default=True,
     help="The delivery phase: one worker's webhooks per second on a backlog, and the outbox lag under cancel/revert.",
 )
+@click.option(
+    "--pages",
+    type=click.IntRange(0),
+    default=300,
+    help="Requests of each dashboard page (invoice list, by cursor, invoice) in the pages phase; 0 skips it.",
+)
 @click.option("--output", type=click.Path(path_type=Path), default=RESULTS / "latest.json", help="Where the JSON goes.")
 @click.option("--write-docs", is_flag=True, help='Also fill "Latest results" in docs/benchmarks.md.')
 def main(
@@ -107,6 +115,7 @@ def main(
     scenario_names: tuple[str, ...],
     documents: int,
     delivery: bool,
+    pages: int,
     output: Path,
     write_docs: bool,
 ) -> None:
@@ -128,6 +137,7 @@ def main(
         scenarios=tuple(scenario for scenario in SCENARIOS if scenario.name in scenario_names),
         documents=documents,
         delivery=delivery,
+        pages=pages,
         workdir=workdir,
     )
     try:
@@ -222,6 +232,9 @@ def bench_database(database: BenchDatabase, options: Options, result: Report) ->
                 _wrk(SCENARIOS[0], server, options, tokens, warmup, "peak")
             for scenario in options.scenarios:
                 result.scenarios.append(measure_scenario(scenario, server, options, tokens, kind))
+            if options.pages:
+                progress(f"{kind}: pages: the dashboard's invoice list and invoice page, {options.pages} each")
+                result.pages += measure_pages(database, server.base_url, options.layout, options.pages)
             if receiver is not None:
                 asyncio.run(delivery.register_endpoints(database, server.base_url, receiver, options.layout.tenants))
                 if inside:  # the lag with the worker this deployment runs: the server's own

@@ -64,6 +64,15 @@ class LiveServer:
     other_owner_email: str
     password: str
     other_tenant_invoice_id: int
+    tenant_id: int  # the demo tenant's, with an API token for checking what the screens show
+    token: str
+
+    def api(self, path: str) -> Any:
+        """GET /api/v1`path` as the demo tenant: the `data` of the answer."""
+        headers = {"Authorization": f"Bearer {self.token}", "X-Tenant": str(self.tenant_id)}
+        response = httpx.get(f"{self.url}/api/v1{path}", headers=headers, timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()["data"]
 
 
 def _free_port() -> int:
@@ -164,6 +173,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             other_owner_email=OTHER_OWNER_EMAIL,
             password=PASSWORD,
             other_tenant_invoice_id=int(draft.json()["data"]["id"]),
+            tenant_id=int(demo["tenant_id"]),
+            token=demo["token"],
         )
     finally:
         server.terminate()
