@@ -95,7 +95,7 @@ def history(api: Api) -> dict[str, int]:
     api.post(f"/invoices/{late}/issue")
     cancelled = api.post("/invoices", {"customer_id": customers[1]["id"], "lines": lines[1:2]})["id"]
     api.post(f"/invoices/{cancelled}/issue")
-    api.post(f"/invoices/{cancelled}/cancel")
+    api.post(f"/invoices/{cancelled}/cancel", {"id": cancelled})
     draft = api.post("/invoices", {"customer_id": customer, "lines": lines, "notes": "Quote for next quarter"})["id"]
     return {"partly_paid": partly, "credited": credited, "overdue": late, "draft": draft, "customer": customer}
 
@@ -149,7 +149,10 @@ def main() -> None:
         demo = invoicing(environment, "demo")
         url = f"http://127.0.0.1:{port}"
         server = subprocess.Popen(
-            [sys.executable, "-m", "invoicing", "serve"], env=environment, stdout=subprocess.DEVNULL
+            [sys.executable, "-m", "invoicing", "serve"],
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             deadline = time.monotonic() + 60
