@@ -127,7 +127,17 @@ def shoot(page: Page, url: str, path: Path) -> None:
     response = page.goto(url)
     if response is None or response.status != 200:
         raise SystemExit(f"{url}: {response.status if response else 'no answer'}")
-    page.screenshot(path=str(path), full_page=True)
+    page.wait_for_load_state("networkidle")
+    # The whole page in one frame: the viewport grows to the page's height rather than using a
+    # full-page capture, which leaves Chromium's PDF viewer (the invoice's preview) black.
+    width = page.viewport_size["width"] if page.viewport_size else 1280
+    height = page.evaluate("document.documentElement.scrollHeight")
+    original = page.viewport_size
+    page.set_viewport_size({"width": width, "height": height})
+    page.wait_for_timeout(1500 if page.locator("iframe.pdf-preview").count() else 100)
+    page.screenshot(path=str(path))
+    if original:
+        page.set_viewport_size(original)
 
 
 def main() -> None:
@@ -144,9 +154,28 @@ def main() -> None:
             "PORT": str(port),
             "SECRET_KEY_FILE": f"{scratch}/secret_key",
             "DELIVERY_IN_SERVER": "off",
+            "INVOICING_USER_PASSWORD": "a viewer's password",
+            "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true",  # the sample endpoint is on this machine
         }
         invoicing(environment, "migrate")
         demo = invoicing(environment, "demo")
+        for email, name, role in (
+            ("ayla@demo-tekstil.example", "Ayla Accountant", "accountant"),
+            ("veli@demo-tekstil.example", "Veli Viewer", "viewer"),
+        ):
+            invoicing(
+                environment,
+                "user",
+                "create",
+                "--tenant",
+                str(demo["tenant_id"]),
+                "--email",
+                email,
+                "--name",
+                name,
+                "--role",
+                role,
+            )
         url = f"http://127.0.0.1:{port}"
         server = subprocess.Popen(
             [sys.executable, "-m", "invoicing", "serve"],
@@ -166,6 +195,17 @@ def main() -> None:
                     raise SystemExit("the server did not start")
                 time.sleep(0.2)
             ids = history(Api(url, demo["token"], demo["tenant_id"]))
+            manager = invoicing(
+                environment, "token", "create", "--tenant", str(demo["tenant_id"]), "--scopes", "tenant:manage"
+            )
+            Api(url, manager["token"], demo["tenant_id"]).post(
+                "/webhook-endpoints",
+                {
+                    "url": "http://127.0.0.1:9/hooks/invoicing",
+                    "description": "Accounting system",
+                    "event_types": ["invoice.issued", "invoice.payment_recorded"],
+                },
+            )
             login = demo["dashboard_login"]
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
