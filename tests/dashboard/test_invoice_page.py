@@ -154,7 +154,7 @@ async def test_a_payment_the_service_refuses_is_shown_again_with_the_field_named
     invoice = await issue(tenant)
     page = await owner.get(f"/app/invoices/{invoice['id']}")
     before = await state(engine, tenant)
-    for amount, message in (("500.00", "exceeds the amount due"), ("ten", "must be a decimal")):
+    for amount, message in (("500.00", "exceeds the amount due"), ("ten", "Must be a decimal")):
         response = await owner.post(
             f"/app/invoices/{invoice['id']}/payments",
             {"version": version_of(page.text), "amount": amount, "method": "card", "paid_on": "2026-01-02"},

@@ -9,9 +9,9 @@ the messages per field.
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from invoicing.core.errors import Unprocessable
@@ -21,6 +21,16 @@ LINE_FIELD = re.compile(r"^lines\[(\d+)\]\.(.+)$")
 FormRefusal = (ValidationError, Unprocessable)
 # Shown above the form; the same words the API's problem+json has for a validation failure.
 REFUSED = "Please check the fields marked below."
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def validated(model: type[Model], values: Mapping[str, Any], shapes: Mapping[str, str] | None = None) -> Model:
+    """`values` as the API's own schema reads them; a refusal is Unprocessable with the messages
+    keyed by the fields' paths (`refused_fields`), as the API would answer."""
+    try:
+        return model.model_validate(dict(values))
+    except ValidationError as error:
+        raise Unprocessable(REFUSED, errors=refused_fields(error, shapes)) from None
 
 
 def refused_fields(

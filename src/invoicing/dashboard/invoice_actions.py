@@ -11,20 +11,19 @@ a post without its `confirmed` field goes there instead of changing anything.
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, time
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ValidationError
 from starlette.responses import RedirectResponse, Response
 
 from invoicing.core.conditional import PreconditionFailed
 from invoicing.core.context import TenantContext
 from invoicing.core.errors import Conflict, NotFound, Unprocessable
-from invoicing.core.problems import field_path
 from invoicing.credit_notes.schemas import CreditNoteCreate
 from invoicing.credit_notes.service import create_credit_note
 from invoicing.dashboard.context import Page, signed_in
+from invoicing.dashboard.forms import validated
 from invoicing.dashboard.invoice_page import BUTTONS, CONFIRMED, render_invoice
 from invoicing.dashboard.security import PAGE_HEADERS
 from invoicing.dashboard.templating import base_path, render
@@ -38,7 +37,6 @@ from invoicing.payments.service import record_payment
 from invoicing.users.roles import Permission
 
 router = APIRouter()
-Model = TypeVar("Model", bound=BaseModel)
 
 # The same service function per action as invoices/action_endpoints.py (and issue, endpoints.py).
 ACTIONS: dict[Action, Callable[[TenantContext, int], Awaitable[InvoiceView]]] = {
@@ -156,7 +154,7 @@ async def take_action(request: Request, invoice_id: int, action_name: str) -> Re
 async def record_payment_form(request: Request, invoice_id: int) -> Response:
     try:
         async with signed_in(request, write=True, permission=Permission.BILL) as page:
-            data = _validated(PaymentCreate, payment_request(page))
+            data = validated(PaymentCreate, payment_request(page))
             with refusals_in_words():
                 await record_payment(page.expecting(), invoice_id, data)
     except Unprocessable as error:
@@ -174,7 +172,7 @@ async def credit_form(request: Request, invoice_id: int) -> Response:
     try:
         async with signed_in(request, write=True, permission=Permission.BILL) as page:
             view = await get_invoice(page.context, invoice_id)
-            data = _validated(CreditNoteCreate, credit_request(page, view))
+            data = validated(CreditNoteCreate, credit_request(page, view))
             with refusals_in_words():
                 # Issued at once (`issue: true`), as the API's one-call flow: the page keeps no
                 # draft credit notes, so what the person confirmed is what the invoice shows.
@@ -256,17 +254,6 @@ def _noon(day: str, timezone: str, *, field: str) -> str:
     except ValueError:
         raise Unprocessable.field(field, "Enter a date as YYYY-MM-DD.") from None
     return moment.isoformat()
-
-
-def _validated(model: type[Model], body: dict[str, Any]) -> Model:
-    """The API's own request model of the form's body; its refusals name the form's fields."""
-    try:
-        return model.model_validate(body)
-    except ValidationError as error:
-        errors: dict[str, list[str]] = {}
-        for problem in error.errors():
-            errors.setdefault(field_path(problem["loc"]), []).append(str(problem["msg"]))
-        raise Unprocessable("Please check what you entered.", errors=errors) from None
 
 
 def _form_errors(error: Unprocessable, fields: dict[str, str], *, default: str) -> dict[str, list[str]]:

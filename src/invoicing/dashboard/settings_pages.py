@@ -7,16 +7,14 @@ the transaction that refused it rolled back (`refusing`); a change that succeeds
 """
 
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ValidationError
 from starlette.responses import RedirectResponse, Response
 
 from invoicing.core.errors import Conflict, DomainError, Unprocessable
-from invoicing.core.problems import field_path
 from invoicing.dashboard.context import Page, signed_in
 from invoicing.dashboard.security import PAGE_HEADERS
 from invoicing.dashboard.templating import base_path, render
@@ -45,7 +43,6 @@ NOTICES = {
     "role-changed": "The role is changed.",
     "user-disabled": "The account is disabled and signed out everywhere.",
 }
-Model = TypeVar("Model", bound=BaseModel)
 KIND_LABELS = {SeriesKind.INVOICE.value: "Invoices", SeriesKind.CREDIT_NOTE.value: "Credit notes"}
 
 
@@ -78,23 +75,6 @@ async def refusing(*kinds: type[DomainError]) -> AsyncIterator[None]:
         yield
     except refused as error:
         raise FormRefused(error) from None
-
-
-def validated(model: type[Model], values: Mapping[str, Any]) -> Model:
-    """`values` as the API's own schema reads them; its messages keyed by the fields' paths."""
-    try:
-        return model.model_validate(dict(values))
-    except ValidationError as error:
-        errors: dict[str, list[str]] = {}
-        for problem in error.errors():
-            errors.setdefault(field_path(problem["loc"]), []).append(_message(problem))
-        raise Unprocessable("Some of the fields need another look.", errors=errors) from None
-
-
-def _message(problem: Mapping[str, Any]) -> str:
-    if problem["type"] == "string_pattern_mismatch":
-        return "This is not in the form this field takes."
-    return str(problem["msg"]).removeprefix("Value error, ")
 
 
 def blank_to_none(text: str) -> str | None:

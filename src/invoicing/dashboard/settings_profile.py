@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from invoicing.core.errors import Unprocessable
 from invoicing.dashboard.context import Page, signed_in
+from invoicing.dashboard.forms import validated
 from invoicing.dashboard.settings_pages import (
     FormRefused,
     blank_to_none,
@@ -20,7 +21,6 @@ from invoicing.dashboard.settings_pages import (
     render_settings,
     see_other,
     submitted,
-    validated,
 )
 from invoicing.parties.codes import ADDRESS_KEYS
 from invoicing.tenants import profile

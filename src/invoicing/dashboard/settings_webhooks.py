@@ -14,6 +14,7 @@ from starlette.responses import Response
 from invoicing.core.errors import Conflict, Unprocessable
 from invoicing.core.pagination import cut_page, decode_cursor
 from invoicing.dashboard.context import Page, settings_of, signed_in
+from invoicing.dashboard.forms import validated
 from invoicing.dashboard.settings_pages import (
     FormRefused,
     blank_to_none,
@@ -21,7 +22,6 @@ from invoicing.dashboard.settings_pages import (
     render_settings,
     see_other,
     submitted,
-    validated,
 )
 from invoicing.users.roles import Permission
 from invoicing.webhooks import service

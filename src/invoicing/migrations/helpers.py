@@ -84,3 +84,17 @@ def release_tenant_table(name: str, app_role: str) -> None:
     op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
     op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
     op.execute(f"REVOKE ALL ON {table} FROM {role}")
+
+
+def create_lookup_function(schema: str, function: str, table: str, key: str, app_role: str) -> None:
+    """PostgreSQL: `function(text)`, the rows of `table` whose `key` is the argument, read as the
+    tables' owner (SECURITY DEFINER) and callable by `app_role` only: a lookup that must work
+    before the tenant is known (a token by its hash, a session by its cookie), and nothing more.
+    `schema` is quoted already."""
+    op.execute(f"""
+        CREATE FUNCTION {schema}.{function}(lookup_key text) RETURNS SETOF {schema}.{table}
+        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp
+        AS $$ SELECT * FROM {schema}.{table} WHERE {key} = lookup_key $$
+    """)  # noqa: S608 (names from the migrations' constants and the quoted schema)
+    op.execute(f"REVOKE ALL ON FUNCTION {schema}.{function}(text) FROM PUBLIC")
+    op.execute(f"GRANT EXECUTE ON FUNCTION {schema}.{function}(text) TO {quoted(app_role)}")

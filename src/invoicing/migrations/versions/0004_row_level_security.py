@@ -31,6 +31,7 @@ from alembic import op
 from invoicing.core.db import APP_ROLE
 from invoicing.migrations.helpers import (
     CURRENT_TENANT,
+    create_lookup_function,
     is_postgresql,
     isolate_tenant_table,
     quoted,
@@ -113,13 +114,7 @@ def upgrade() -> None:
     for table in CREDENTIAL_TABLES:
         op.execute(f"CREATE POLICY credential_lookup ON {table} FOR SELECT TO CURRENT_USER USING (true)")
     for function, table, key in LOOKUPS:
-        op.execute(f"""
-            CREATE FUNCTION {schema}.{function}(lookup_key text) RETURNS SETOF {schema}.{table}
-            LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp
-            AS $$ SELECT * FROM {schema}.{table} WHERE {key} = lookup_key $$
-        """)  # noqa: S608 (names from LOOKUPS and the quoted schema)
-        op.execute(f"REVOKE ALL ON FUNCTION {schema}.{function}(text) FROM PUBLIC")
-        op.execute(f"GRANT EXECUTE ON FUNCTION {schema}.{function}(text) TO {role}")
+        create_lookup_function(schema, function, table, key, APP_ROLE)
 
 
 def downgrade() -> None:

@@ -22,6 +22,7 @@ from alembic import op
 from invoicing.core.db import APP_ROLE
 from invoicing.migrations.helpers import (
     TIMESTAMP,
+    create_lookup_function,
     is_postgresql,
     isolate_tenant_table,
     quoted,
@@ -71,19 +72,12 @@ def upgrade() -> None:
     )
     if not is_postgresql():
         return
-    role = quoted(APP_ROLE)
     schema = quoted(op.get_bind().execute(sa.text("SELECT current_schema()")).scalar_one())
     for table in NEW_TABLES:
         isolate_tenant_table(table, APP_ROLE)
         op.execute(f"CREATE POLICY credential_lookup ON {table} FOR SELECT TO CURRENT_USER USING (true)")
     for function, table, key in LOOKUPS:
-        op.execute(f"""
-            CREATE FUNCTION {schema}.{function}(lookup_key text) RETURNS SETOF {schema}.{table}
-            LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp
-            AS $$ SELECT * FROM {schema}.{table} WHERE {key} = lookup_key $$
-        """)  # noqa: S608 (names from LOOKUPS and the quoted schema)
-        op.execute(f"REVOKE ALL ON FUNCTION {schema}.{function}(text) FROM PUBLIC")
-        op.execute(f"GRANT EXECUTE ON FUNCTION {schema}.{function}(text) TO {role}")
+        create_lookup_function(schema, function, table, key, APP_ROLE)
 
 
 def downgrade() -> None:
