@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from starlette.datastructures import State
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
@@ -69,6 +70,15 @@ def create_dashboard_app(parent_state: State) -> FastAPI:
         if request.headers.get("HX-Request"):
             return Response(status_code=401, headers={"HX-Redirect": f"{base_path(request)}/login"})
         return RedirectResponse(f"{base_path(request)}/login", status_code=303, headers=PAGE_HEADERS)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: Exception) -> Response:
+        # Routing's own answers (no such page, a method the page does not take) as pages too,
+        # under the same headers as every other page, not FastAPI's JSON.
+        assert isinstance(exc, StarletteHTTPException)
+        title = {404: "Not found", 405: "Not allowed"}.get(exc.status_code, "Something went wrong")
+        detail = "There is no such page." if exc.status_code == 404 else str(exc.detail)
+        return render(request, "error.html", status_code=exc.status_code, title=title, detail=detail)
 
     @app.exception_handler(CsrfRejected)
     async def csrf_rejected(request: Request, exc: Exception) -> Response:
