@@ -22,7 +22,12 @@ HOOK_URL = "https://192.0.2.10/hooks/invoicing"  # TEST-NET-1: public, never rea
 
 
 def _get_routes() -> set[str]:
-    return {route.path for router in ROUTERS for route in router.routes if "GET" in getattr(route, "methods", ())}
+    return {
+        str(getattr(route, "path", ""))
+        for router in ROUTERS
+        for route in router.routes
+        if "GET" in getattr(route, "methods", ())
+    }
 
 
 async def _ids(engine: AsyncEngine, tenant: Tenant, owner: Person) -> dict[str, str]:
