@@ -11,12 +11,14 @@ Playwright's async API: the suite's event loop is running while fixtures and tes
 the sync API refuses.
 """
 
+import fcntl
 import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -35,12 +37,22 @@ OTHER_OWNER_EMAIL = "owner@other.example"
 PASSWORD = "browser tests password"
 
 
+def _installed() -> str | None:
+    return shutil.which("chromium") or (CHROMIUM if Path(CHROMIUM).exists() else None)
+
+
 def _chromium() -> str | None:
-    found = shutil.which("chromium") or (CHROMIUM if Path(CHROMIUM).exists() else None)
+    found = _installed()
     if found is None and shutil.which("apt-get") and os.geteuid() == 0:
-        subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=False, capture_output=True)
-        found = shutil.which("chromium")
+        # One installer at a time: every pytest-xdist worker may get here, and dpkg takes one.
+        with (Path(tempfile.gettempdir()) / "invoicing-chromium-install.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            found = _installed()
+            if found is None:
+                environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+                for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
+                    subprocess.run(command, check=False, capture_output=True, env=environment)
+                found = _installed()
     return found
 
 
