@@ -83,3 +83,17 @@ async def signed_in_person(app: FastAPI, engine: AsyncEngine, tenant: Tenant, *,
     response = await sign_in(http, email)
     assert response.status_code == 303, response.text
     return Person(http=http, email=email, tenant=tenant)
+
+
+async def credit_first_line(tenant: Tenant, invoice: dict[str, Any], reason: str = "One unit less") -> dict[str, Any]:
+    """One unit of the invoice's first line credited over the API, the note issued at once."""
+    answer = await tenant.post(
+        f"/invoices/{invoice['id']}/credit-notes",
+        json={
+            "lines": [{"invoice_line_id": invoice["lines"][0]["id"], "quantity": "1"}],
+            "reason": reason,
+            "issue": True,
+        },
+    )
+    assert answer.status_code == 201, answer.text
+    return dict(answer.json()["data"]["credit_note"])

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from invoicing.dashboard.security import FRAMED_CONTENT_SECURITY_POLICY
 from invoicing.dashboard.templating import money
 from tests.conftest import Tenant, rows_of
-from tests.dashboard.support import Person
+from tests.dashboard.support import Person, credit_first_line
 
 THREE_LINES = [
     {"name": "Consulting (hours)", "quantity": "10", "unit_price": "100.00", "vat_rate_percent": "18"},
@@ -357,3 +357,76 @@ async def test_the_pdf_is_a_pdf_only_this_site_may_frame(viewer: Person, tenant:
     assert framed.headers["content-type"] == "application/pdf"
     assert framed.headers["content-disposition"].startswith("inline; ")
     assert framed.headers["content-security-policy"] == FRAMED_CONTENT_SECURITY_POLICY
+
+
+async def test_credit_a_customer_keeps_is_offered_on_their_next_invoice_and_applied_exactly(
+    accountant: Person, tenant: Tenant
+) -> None:
+    customer = await tenant.create_customer()
+    paid = await issue(tenant, customer_id=customer["id"])  # 2 x 50.00 + 20% VAT = 120.00
+    await tenant.post(f"/invoices/{paid['id']}/payments", json={"amount": "120.00", "method": "card"})
+    note = await credit_first_line(tenant, paid, "One hour less")
+    assert note["amount_kept_as_credit"] == "60.00"  # paid in full before: the credit is the customer's
+    later = await issue(tenant, customer_id=customer["id"])
+    assert "apply_credit" in later["available_actions"]
+
+    page = await accountant.get(f"/app/invoices/{later['id']}")
+    assert "Apply the customer&#39;s credit" in page.text or "Apply the customer's credit" in page.text
+    assert f'value="{note["id"]}"' in page.text
+    too_much = await accountant.post(
+        f"/app/invoices/{later['id']}/credit-allocations",
+        {"version": version_of(page.text), "credit_note_id": str(note["id"]), "credit_amount": "75.00"},
+    )
+    assert too_much.status_code == 422
+    assert 'id="error-credit_amount"' in too_much.text  # more than the note has left: the amount is named
+    assert (await api_invoice(tenant, later["id"]))["amount_credit_applied"] == "0.00"
+
+    page = await accountant.get(f"/app/invoices/{later['id']}")
+    applied = await accountant.post(
+        f"/app/invoices/{later['id']}/credit-allocations",
+        {"version": version_of(page.text), "credit_note_id": str(note["id"]), "credit_amount": "45.50"},
+    )
+    assert applied.status_code == 303, applied.text
+    after = await api_invoice(tenant, later["id"])
+    assert after["amount_credit_applied"] == "45.50"
+    assert after["amount_due"] == "74.50"
+    assert after["status"] == "partially_paid"
+
+
+async def test_a_viewer_cannot_apply_credit(viewer: Person, tenant: Tenant) -> None:
+    invoice = await issue(tenant)
+    page = await viewer.get(f"/app/invoices/{invoice['id']}")
+    assert "credit-allocations" not in page.text
+    refused = await viewer.post(
+        f"/app/invoices/{invoice['id']}/credit-allocations", {"credit_note_id": "1", "credit_amount": "1.00"}
+    )
+    assert refused.status_code == 403
+
+
+async def test_a_credit_note_is_voided_after_its_confirmation_and_the_invoice_owes_again(
+    accountant: Person, tenant: Tenant
+) -> None:
+    invoice = await issue(tenant)
+    note = await credit_first_line(tenant, invoice)
+    assert (await api_invoice(tenant, invoice["id"]))["amount_due"] == "60.00"
+    page = await accountant.get(f"/app/invoices/{invoice['id']}")
+    assert f"/app/credit-notes/{note['id']}/confirm-void" in page.text
+
+    unconfirmed = await accountant.post(f"/app/credit-notes/{note['id']}/void", {"version": str(note["version"])})
+    assert unconfirmed.status_code == 303
+    assert unconfirmed.headers["location"].endswith(f"/app/credit-notes/{note['id']}/confirm-void")
+    assert (await api_invoice(tenant, invoice["id"]))["amount_due"] == "60.00"
+
+    confirm = await accountant.get(f"/app/credit-notes/{note['id']}/confirm-void")
+    assert confirm.status_code == 200
+    assert "This cannot be undone." in confirm.text
+    voided = await accountant.post(
+        f"/app/credit-notes/{note['id']}/void", {"version": version_of(confirm.text), "confirmed": "yes"}
+    )
+    assert voided.status_code == 303, voided.text
+    assert voided.headers["location"].endswith(f"/app/invoices/{invoice['id']}?done=void_credit_note")
+    after = await api_invoice(tenant, invoice["id"])
+    assert after["amount_credited"] == "0.00"
+    assert after["amount_due"] == "120.00"
+    again = await accountant.get(f"/app/credit-notes/{note['id']}/confirm-void")
+    assert again.status_code == 409, "a void credit note cannot be voided again"

@@ -16,7 +16,7 @@ from invoicing.dashboard.security import CONTENT_SECURITY_POLICY, FRAMED_CONTENT
 from invoicing.users.tables import users
 from invoicing.webhooks.tables import webhook_endpoints
 from tests.conftest import Tenant
-from tests.dashboard.support import Person, client_for
+from tests.dashboard.support import Person, client_for, credit_first_line
 
 HOOK_URL = "https://192.0.2.10/hooks/invoicing"  # TEST-NET-1: public, never reached by this test
 
@@ -50,6 +50,7 @@ async def test_every_dashboard_page_sends_the_strict_content_security_policy(
     owner: Person, tenant: Tenant, engine: AsyncEngine, app: FastAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     draft = await tenant.create_draft()
+    note = await credit_first_line(tenant, await tenant.issue((await tenant.create_draft())["id"]))
     await owner.get("/app/settings/webhooks/new")
     monkeypatch.setattr("invoicing.webhooks.service.check_target", _accept_any_target)
     created = await owner.post("/app/settings/webhooks", {"url": HOOK_URL, "events": "all"})
@@ -58,6 +59,7 @@ async def test_every_dashboard_page_sends_the_strict_content_security_policy(
         "invoice_id": str(draft["id"]),
         "customer_id": str(draft["customer"]["id"]),
         "action_name": "delete",
+        "credit_note_id": str(note["id"]),
         **await _ids(engine, tenant, owner),
     }
     framed = {"/invoices/{invoice_id:int}/pdf"}

@@ -13,6 +13,7 @@ from invoicing.core.conditional import PreconditionFailed
 from invoicing.core.errors import DomainError
 from invoicing.dashboard import (
     auth_pages,
+    credit_note_actions,
     customers,
     drafts,
     invoice_actions,
@@ -36,6 +37,7 @@ ROUTERS = (
     invoice_list.router,
     invoice_page.router,
     invoice_actions.router,
+    credit_note_actions.router,
     drafts.router,
     customers.router,
     settings_pages.router,

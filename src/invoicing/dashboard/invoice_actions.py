@@ -20,8 +20,8 @@ from starlette.responses import RedirectResponse, Response
 from invoicing.core.conditional import PreconditionFailed
 from invoicing.core.context import TenantContext
 from invoicing.core.errors import Conflict, NotFound, Unprocessable
-from invoicing.credit_notes.schemas import CreditNoteCreate
-from invoicing.credit_notes.service import create_credit_note
+from invoicing.credit_notes.schemas import AllocationCreate, CreditNoteCreate
+from invoicing.credit_notes.service import allocate_credit, create_credit_note
 from invoicing.dashboard.context import Page, signed_in
 from invoicing.dashboard.forms import validated
 from invoicing.dashboard.invoice_page import BUTTONS, CONFIRMED, render_invoice
@@ -186,6 +186,30 @@ async def credit_form(request: Request, invoice_id: int) -> Response:
                 request, page, invoice_id, status_code=422, credit_form=form, credit_errors=errors
             )
     return see_other(invoice_link(request, invoice_id, Action.CREDIT))
+
+
+@router.post("/invoices/{invoice_id:int}/credit-allocations")
+async def apply_credit_form(request: Request, invoice_id: int) -> Response:
+    """Customer credit kept by one of the customer's credit notes, applied to this invoice."""
+    try:
+        async with signed_in(request, write=True, permission=Permission.BILL) as page:
+            note = page.field("credit_note_id")
+            body = {
+                "credit_note_id": int(note) if note.isdigit() else note,
+                "amount": page.field("credit_amount").strip(),
+            }
+            data = validated(AllocationCreate, body)
+            with refusals_in_words():
+                await allocate_credit(page.expecting(), invoice_id, data)
+    except Unprocessable as error:
+        async with signed_in(request) as page:
+            # The API's `amount` is this form's `credit_amount` (the payment form has an `amount`).
+            refused = error.errors or {"credit_amount": [error.detail]}
+            errors = {("credit_amount" if name == "amount" else name): list(text) for name, text in refused.items()}
+            return await render_invoice(
+                request, page, invoice_id, status_code=422, apply_form=_form_values(page), apply_errors=errors
+            )
+    return see_other(invoice_link(request, invoice_id, Action.APPLY_CREDIT))
 
 
 def payment_request(page: Page) -> dict[str, Any]:

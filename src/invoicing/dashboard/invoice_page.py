@@ -6,6 +6,7 @@ Everything shown is the API's own resource (`invoice_resource`, `payment_resourc
 resource's `available_actions`, so the page never offers what the lifecycle would refuse.
 """
 
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -111,6 +112,19 @@ def who(actor: str, names: dict[str, str]) -> str:
     return {"token": "API client", "cli": "Command line", "user": "A former user"}.get(kind, actor)
 
 
+async def credit_to_apply(page: Page, invoice: dict[str, Any]) -> list[dict[str, Any]]:
+    """The customer's issued credit notes with credit left, in the invoice's currency: what the
+    apply-credit form offers (the service decides whether an application is allowed)."""
+    if "apply_credit" not in invoice["available_actions"] or invoice["customer"] is None:
+        return []
+    notes = await list_credit_notes(
+        page.context, customer_id=invoice["customer"]["id"], status="issued", after_id=None, limit=CREDIT_NOTES_SHOWN
+    )
+    currency = invoice["currency"]["code"]
+    offered = [credit_note_resource(note) for note in notes[:CREDIT_NOTES_SHOWN]]
+    return [note for note in offered if note["currency"] == currency and Decimal(note["amount_available"]) > 0]
+
+
 async def invoice_values(page: Page, invoice_id: int) -> dict[str, Any]:
     """Everything the invoice page shows. Raises InvoiceNotFound (another tenant's, deleted)."""
     view = await get_invoice(page.context, invoice_id)
@@ -138,6 +152,7 @@ async def invoice_values(page: Page, invoice_id: int) -> dict[str, Any]:
             for row in payment_rows
         ],
         "credit_notes": [credit_note_resource(note) for note in notes[:CREDIT_NOTES_SHOWN]],
+        "credit_to_apply": await credit_to_apply(page, resource),
         "events": events,
         "buttons": buttons(resource) if page.may(Permission.BILL) else [],
         "may_bill": page.may(Permission.BILL),
@@ -163,6 +178,8 @@ async def render_invoice(
         payment_errors=forms.get("payment_errors", {}),
         credit_form=forms.get("credit_form", {}),
         credit_errors=forms.get("credit_errors", {}),
+        apply_form=forms.get("apply_form", {}),
+        apply_errors=forms.get("apply_errors", {}),
         **values,
     )
 
