@@ -322,8 +322,8 @@ async def test_a_user_the_owner_creates_signs_in_with_the_role_given(
     assert 'id="f-password-error"' in short.text
 
 
-async def test_an_owner_changes_a_role_and_disables_an_account(
-    owner: Person, accountant: Person, engine: AsyncEngine, tenant: Tenant
+async def test_an_owner_changes_a_role_disables_an_account_and_enables_it_again(
+    owner: Person, accountant: Person, engine: AsyncEngine, tenant: Tenant, app: FastAPI
 ) -> None:
     accountant_id = await user_id_of(engine, tenant, accountant.email)
     await owner.get("/app/settings/users")
@@ -332,6 +332,11 @@ async def test_an_owner_changes_a_role_and_disables_an_account(
     assert (await owner.get(f"/app/settings/users/{accountant_id}/disable")).status_code == 200
     assert (await owner.post(f"/app/settings/users/{accountant_id}/disable")).status_code == 303
     assert (await accountant.get("/app/invoices")).status_code == 303, "signed out everywhere"
+    async with client_for(app) as again:
+        assert (await sign_in(again, accountant.email)).status_code == 401, "a disabled account cannot sign in"
+        await owner.get("/app/settings/users")
+        assert (await owner.post(f"/app/settings/users/{accountant_id}/enable")).status_code == 303
+        assert (await sign_in(again, accountant.email)).status_code == 303, "enabled, it signs in with its password"
 
 
 async def test_the_last_owner_cannot_be_demoted_or_disabled_and_the_page_says_why(
@@ -378,6 +383,7 @@ async def test_an_accountant_and_a_viewer_get_403_on_every_settings_change_and_n
         "/app/settings/users": {"name": "X", "email": "x@example.com", "role": "owner", "password": PASSWORD},
         f"/app/settings/users/{owner_id}/role": {"role": "viewer"},
         f"/app/settings/users/{owner_id}/disable": {},
+        f"/app/settings/users/{owner_id}/enable": {},
     }
     for path, form in changes.items():
         assert (await person.post(path, form)).status_code == 403, path

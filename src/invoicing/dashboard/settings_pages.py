@@ -42,6 +42,7 @@ NOTICES = {
     "user-created": "The account is created. Its owner can sign in now.",
     "role-changed": "The role is changed.",
     "user-disabled": "The account is disabled and signed out everywhere.",
+    "user-enabled": "The account is enabled: it can sign in again with its password.",
 }
 KIND_LABELS = {SeriesKind.INVOICE.value: "Invoices", SeriesKind.CREDIT_NOTE.value: "Credit notes"}
 

@@ -94,3 +94,10 @@ async def disable_user(request: Request, user_id: int) -> Response:
     except FormRefused as refused:
         return await _users_page(request, refused=refused, refused_user=user_id)
     return see_other(request, "/settings/users", notice="user-disabled")
+
+
+@router.post("/settings/users/{user_id}/enable")
+async def enable_user(request: Request, user_id: int) -> Response:
+    async with signed_in(request, write=True, permission=Permission.ADMINISTER) as page:
+        await service.enable_user(page.context.connection, tenant_id=page.context.tenant_id, user_id=user_id)
+    return see_other(request, "/settings/users", notice="user-enabled")

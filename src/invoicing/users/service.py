@@ -226,6 +226,15 @@ async def disable_user(connection: AsyncConnection, *, tenant_id: int, user_id: 
     return changed
 
 
+async def enable_user(connection: AsyncConnection, *, tenant_id: int, user_id: int) -> RowMapping:
+    """A disabled account can sign in again (with its password as it was); no-op when enabled."""
+    repository = UserRepository(connection, tenant_id)
+    await _account(repository, user_id)
+    changed = await repository.change(user_id, disabled_at=None)
+    assert changed is not None
+    return changed
+
+
 async def _account(repository: UserRepository, user_id: int) -> RowMapping:
     account = await repository.by_id(user_id)
     if account is None:
