@@ -22,11 +22,10 @@ from invoicing.customers.schemas import CustomerCreate, CustomerUpdate
 from invoicing.customers.service import create_customer, get_customer, list_customers, update_customer
 from invoicing.dashboard.context import Page, signed_in
 from invoicing.dashboard.forms import FormRefusal, form_context, optional, refused_fields, text_of
-from invoicing.dashboard.invoice_list import chip
+from invoicing.dashboard.invoice_list import listed
 from invoicing.dashboard.security import PAGE_HEADERS
 from invoicing.dashboard.templating import base_path, render
 from invoicing.invoices.repository import InvoiceFilter
-from invoicing.invoices.representation import invoice_resource
 from invoicing.invoices.service import list_invoices, open_balance_by_currency, today_in
 from invoicing.parties.codes import ADDRESS_KEYS
 from invoicing.users.roles import Permission
@@ -173,10 +172,7 @@ async def customer_page(request: Request, customer_id: int) -> Response:
         views, _size = await list_invoices(
             context, InvoiceFilter(customer_id=customer_id, archived=None), after_id=None, limit=RECENT_INVOICES
         )
-        today = today_in(page.tenant["timezone"])
-        invoices = [invoice_resource(view, with_lines=False) for view in views[:RECENT_INVOICES]]
-        for resource in invoices:
-            resource["chip"] = chip(resource, today)
+        invoices = listed(views[:RECENT_INVOICES], today_in(page.tenant["timezone"]))
         return render(
             request,
             "customers/detail.html",

@@ -8,6 +8,7 @@ strings as Decimals, per currency, for the invoices shown.
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -23,10 +24,11 @@ from invoicing.customers.service import list_customers
 from invoicing.dashboard.context import Page, signed_in
 from invoicing.dashboard.security import PAGE_HEADERS
 from invoicing.dashboard.templating import render
-from invoicing.invoices.lifecycle import AWAITING_PAYMENT, Status, is_overdue
+from invoicing.invoices.lifecycle import AWAITING_PAYMENT, INVOICED, is_overdue
 from invoicing.invoices.repository import InvoiceFilter
 from invoicing.invoices.representation import invoice_resource
 from invoicing.invoices.service import list_invoices, today_in
+from invoicing.invoices.transitions import InvoiceView
 
 router = APIRouter()
 
@@ -137,6 +139,14 @@ def invoice_filter(query: ListQuery, today: date) -> InvoiceFilter:
     )
 
 
+def listed(views: Sequence[InvoiceView], today: date) -> list[dict[str, Any]]:
+    """The rows of an invoice table: each invoice's resource (no lines) with its status chip."""
+    resources = [invoice_resource(view, with_lines=False) for view in views]
+    for resource in resources:
+        resource["chip"] = chip(resource, today)
+    return resources
+
+
 def chip(resource: dict[str, Any], today: date) -> str:
     """The status chip: the status, or overdue when it waits for money past its due date."""
     due = date.fromisoformat(resource["due_date"]) if resource["due_date"] else None
@@ -147,8 +157,8 @@ def totals_by_currency(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
     sums: dict[str, dict[str, Decimal]] = defaultdict(lambda: {"payable": Decimal(0), "due": Decimal(0)})
     counts: dict[str, int] = defaultdict(int)
     for resource in resources:
-        if resource["status"] in (Status.DRAFT, Status.CANCELLED, Status.VOID):
-            continue  # nothing is owed on these; they would distort what the page adds up to
+        if resource["status"] not in INVOICED:
+            continue  # drafts, cancelled and void invoices bill nothing; they would distort the sums
         code = resource["currency"]["code"]
         sums[code]["payable"] += Decimal(resource["amount_payable"])
         sums[code]["due"] += Decimal(resource["amount_due"])
@@ -159,9 +169,8 @@ def totals_by_currency(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-async def _page_of(
-    page: Page, query: ListQuery, *, limit: int, cursor: str
-) -> tuple[list[dict[str, Any]], str | None, date]:
+async def _page_of(page: Page, query: ListQuery, *, limit: int, cursor: str) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of the list's rows and the cursor of the next, if there is one."""
     today = today_in(page.tenant["timezone"])
     views, size = await list_invoices(
         page.context,
@@ -170,9 +179,8 @@ async def _page_of(
         limit=limit,
         oldest_first=query.sort == "oldest",
     )
-    resources = [invoice_resource(view, with_lines=False) for view in views[:size]]
     next_cursor = encode_cursor(views[size - 1].invoice["id"]) if len(views) > size else None
-    return resources, next_cursor, today
+    return listed(views[:size], today), next_cursor
 
 
 def _cell(value: object) -> str:
@@ -195,7 +203,7 @@ def _is_number(text: str) -> bool:
 async def invoices_page(request: Request) -> Response:
     async with signed_in(request) as page:
         query = parse_query(request)
-        resources, next_cursor, today = await _page_of(page, query, limit=PAGE_SIZE, cursor=query.cursor)
+        resources, next_cursor = await _page_of(page, query, limit=PAGE_SIZE, cursor=query.cursor)
         customers = await list_customers(
             page.context.connection,
             tenant_id=page.context.tenant_id,
@@ -203,8 +211,6 @@ async def invoices_page(request: Request) -> Response:
             after_id=None,
             limit=CUSTOMER_CHOICES,
         )
-        for resource in resources:
-            resource["chip"] = chip(resource, today)
         return render(
             request,
             "invoices/list.html",
@@ -229,7 +235,7 @@ async def invoices_csv(request: Request) -> Response:
         writer.writerow(CSV_COLUMNS)
         cursor, written = "", 0
         while written < CSV_MAX_ROWS:
-            resources, next_cursor, _today = await _page_of(page, query, limit=CSV_PAGE, cursor=cursor)
+            resources, next_cursor = await _page_of(page, query, limit=CSV_PAGE, cursor=cursor)
             for resource in resources:
                 row = {**resource, "currency": resource["currency"]["code"]}
                 writer.writerow([_cell(row[column]) for column in CSV_COLUMNS])

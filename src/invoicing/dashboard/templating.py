@@ -36,6 +36,11 @@ def money(amount: str | Decimal | None, currency: str, locale: str | None = "en"
     return format_money(Decimal(str(amount)), currency, locale)
 
 
+def positive(amount: str | Decimal | None) -> bool:
+    """Whether a decimal string the API gives is above zero (compared as a Decimal, never a float)."""
+    return amount not in (None, "") and Decimal(str(amount)) > 0
+
+
 def day(value: str | date | datetime | None, locale: str | None = "en") -> str:
     if value is None or value == "":
         return ""
@@ -56,6 +61,7 @@ def environment() -> Environment:
     )
     env.filters["money"] = money
     env.filters["day"] = day
+    env.tests["positive"] = positive
     env.globals["STATUS_LABELS"] = STATUS_LABELS
     env.globals["CSRF_FIELD"] = CSRF_FIELD
     env.globals["Permission"] = Permission

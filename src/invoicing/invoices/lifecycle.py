@@ -58,6 +58,9 @@ STATUS_LABELS: Mapping[Status, str] = {
 # Statuses in which an invoice still waits for money: past its due date it is overdue. Overdue
 # is a view of the dates, not a state of its own (nothing changes when a due date passes).
 AWAITING_PAYMENT: frozenset[Status] = frozenset({Status.ISSUED, Status.PARTIALLY_PAID})
+# Statuses in which an invoice bills its customer: issued and not cancelled or void. What totals
+# of invoiced amounts count (the reports' revenue and top customers, the list's totals).
+INVOICED: frozenset[Status] = AWAITING_PAYMENT | {Status.PAID}
 
 
 def is_overdue(status: str, due_date: date | None, today: date) -> bool:

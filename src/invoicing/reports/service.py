@@ -30,14 +30,13 @@ from invoicing.core.context import TenantContext
 from invoicing.core.render import money_text
 from invoicing.currencies.catalog import find_currency
 from invoicing.customers.representation import display_name
-from invoicing.invoices.lifecycle import AWAITING_PAYMENT, Status, amount_due
+from invoicing.invoices.lifecycle import AWAITING_PAYMENT, INVOICED, amount_due
 from invoicing.invoices.transitions import facts_of
 from invoicing.reports.repository import ReportsRepository
 
 # Oldest first, as the repository counts due-date bounds reached: none reached is "over 90".
 AGE_BUCKETS = ("over_90", "61_90", "31_60", "1_30", "current")
 AGE_BOUNDS_DAYS = (90, 60, 30, 0)  # a due date this many days before today starts the next bucket
-INVOICED_STATUSES = tuple(sorted(AWAITING_PAYMENT | {Status.PAID}))
 MONTHS = 12
 TOP_CUSTOMERS = 10
 ZERO = Decimal(0)
@@ -160,7 +159,7 @@ async def revenue_by_month(context: TenantContext, today: date, timezone: str) -
     """Per currency invoiced or collected in the last MONTHS months (today's included), every month shown."""
     repository = ReportsRepository(context.connection, context.tenant_id)
     starts = month_starts(today)
-    statuses = [status.value for status in INVOICED_STATUSES]
+    statuses = [status.value for status in sorted(INVOICED)]
     invoiced = _fold(
         await repository.invoiced_by_month(statuses, starts),
         lambda row: (row["currency"], row["month"]),
@@ -198,7 +197,7 @@ async def top_customers(context: TenantContext, today: date, limit: int = TOP_CU
     """Per currency, the `limit` customers invoiced most in the last MONTHS months (ties by name)."""
     repository = ReportsRepository(context.connection, context.tenant_id)
     starts = month_starts(today)
-    statuses = [status.value for status in INVOICED_STATUSES]
+    statuses = [status.value for status in sorted(INVOICED)]
     rows = await repository.invoiced_by_customer(statuses, starts[0], starts[-1])
     sums = _fold(rows, lambda row: (row["currency"], row["customer_id"]), _net_invoiced)
     ranked: dict[str, list[tuple[int | None, Decimal]]] = defaultdict(list)
