@@ -6,7 +6,7 @@ what an invoice advertises can never disagree with what the service allows.
 """
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -99,6 +99,11 @@ class InvoiceFacts:
     def credited_against_due(self) -> Decimal:
         """What the credit notes took off the amount due: their totals less what went beyond it."""
         return self.amount_credited - self.amount_refunded - self.amount_kept_as_credit
+
+
+# The invoice's columns `transitions.facts_of` reads, named as InvoiceFacts' fields: what a query
+# selects to compute amount_due (or any other fact) from rows.
+FACT_COLUMNS: tuple[str, ...] = tuple(field.name for field in fields(InvoiceFacts))
 
 
 def _paid_state(facts: InvoiceFacts) -> Status:

@@ -16,6 +16,7 @@ from invoicing.core.repository import TenantScopedRepository, fetch_all, fetch_o
 from invoicing.core.search import like_pattern, search_key
 from invoicing.customers.tables import customers
 from invoicing.events.repository import EventRepository, PendingEvent, append_after
+from invoicing.invoices.lifecycle import FACT_COLUMNS
 from invoicing.invoices.tables import invoice_lines, invoices
 from invoicing.outbox.messages import INVOICE, note_event
 
@@ -38,20 +39,6 @@ class InvoiceFilter:
     issue_date_to: date | None = None
     search: str | None = None
     due_before: date | None = None  # due strictly before this day (with AWAITING_PAYMENT: overdue)
-
-
-# What `transitions.facts_of` reads of an invoice, and its currency: the amounts behind amount_due.
-_FACT_COLUMNS = (
-    "currency",
-    "status",
-    "cancelled_from",
-    "amount_payable",
-    "amount_paid",
-    "amount_credited",
-    "amount_refunded",
-    "amount_kept_as_credit",
-    "amount_credit_applied",
-)
 
 
 # The columns list search covers, in the order their keys are joined.
@@ -356,7 +343,7 @@ class InvoiceRepository(TenantScopedRepository):
     async def amounts_of_customer(self, customer_id: int, *, statuses: Collection[str]) -> list[RowMapping]:
         """The currency, status and money columns (what `facts_of` reads) of the customer's
         invoices in `statuses`."""
-        columns = [invoices.c[name] for name in _FACT_COLUMNS]
+        columns = [invoices.c[name] for name in ("currency", *FACT_COLUMNS)]
         statement = self.select_from_table(*columns).where(
             invoices.c.customer_id == customer_id, invoices.c.status.in_(list(statuses))
         )

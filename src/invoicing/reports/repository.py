@@ -12,7 +12,6 @@ are needed.
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import fields
 from datetime import date, datetime
 from typing import Any
 
@@ -22,14 +21,11 @@ from invoicing.core.db import is_postgresql
 from invoicing.core.repository import TenantScopedRepository, fetch_all
 from invoicing.core.types import ExactDecimal
 from invoicing.customers.tables import customers
-from invoicing.invoices.lifecycle import InvoiceFacts
+from invoicing.invoices.lifecycle import FACT_COLUMNS
 from invoicing.invoices.lifecycle_sql import amount_due_sql
 from invoicing.invoices.tables import invoices
 from invoicing.payments.tables import payments
 
-# What `invoices.transitions.facts_of` reads (columns named as InvoiceFacts' fields): SQLite's
-# rows carry them so the service takes the amount due from the lifecycle's own `amount_due`.
-FACT_COLUMNS = tuple(field.name for field in fields(InvoiceFacts))
 # What an invoice counts as invoiced is made of (the service subtracts: payable less credited).
 INVOICED = {"amount_payable": invoices.c.amount_payable, "amount_credited": invoices.c.amount_credited}
 
