@@ -11,7 +11,6 @@ from sqlalchemy import (
     Table,
     bindparam,
     cast,
-    column,
     func,
     insert,
     select,
@@ -22,22 +21,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from invoicing.auth.tables import access_tokens, api_clients
 from invoicing.core.db import TENANT_SETTING, is_postgresql
 from invoicing.core.ids import new_public_id
-from invoicing.core.repository import TenantScopedRepository, fetch_all, fetch_one, fetch_optional
-
-
-def _lookup(table: Table, function: str, key: Any, *, postgresql: bool) -> FromClause:
-    if not postgresql:
-        return table
-    columns = [column(name, type_) for name, type_ in ((c.name, c.type) for c in table.c)]
-    lookup: FromClause = getattr(func, function)(key).table_valued(*columns, name=table.name)
-    return lookup
+from invoicing.core.repository import (
+    TenantScopedRepository,
+    fetch_all,
+    fetch_one,
+    fetch_optional,
+    lookup_before_tenant,
+)
 
 
 @cache
 def _token_by_hash(*, postgresql: bool, bind_tenant: bool) -> Select[Any]:
     """Built once per process: every request runs it (see core.repository on statement reuse)."""
     token_hash = bindparam("token_hash", type_=String)
-    source = _lookup(access_tokens, "invoicing_token_by_hash", token_hash, postgresql=postgresql)
+    source = lookup_before_tenant(access_tokens, "invoicing_token_by_hash", token_hash, postgresql=postgresql)
     columns: list[Any] = [
         source.c.tenant_id,
         source.c.id,
@@ -77,7 +74,7 @@ class CredentialRepository:
 
     def _lookup(self, table: Table, function: str, key: Any) -> FromClause:
         """`table`, or on PostgreSQL the function that returns its row whose key is `key`."""
-        return _lookup(table, function, key, postgresql=is_postgresql(self.connection))
+        return lookup_before_tenant(table, function, key, postgresql=is_postgresql(self.connection))
 
     async def token_by_hash(self, token_hash: str, *, bind_tenant: bool = False) -> StoredToken | None:
         """The stored token; with `bind_tenant`, the transaction also acts for the token's tenant

@@ -13,7 +13,21 @@ database spends on the query.
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from sqlalchemy import Executable, Insert, RowMapping, Select, Table, Update, bindparam, insert, select, update
+from sqlalchemy import (
+    Executable,
+    FromClause,
+    Insert,
+    RowMapping,
+    Select,
+    Table,
+    Update,
+    bindparam,
+    column,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -45,6 +59,17 @@ async def fetch_all(
     connection: AsyncConnection, statement: Executable, params: Params | None = None
 ) -> list[RowMapping]:
     return list((await connection.execute(statement, params)).mappings())
+
+
+def lookup_before_tenant(table: Table, function: str, key: Any, *, postgresql: bool) -> FromClause:
+    """`table`, or on PostgreSQL the SECURITY DEFINER `function(key)` that returns its rows with
+    that key (migrations 0004 and 0014): the lookups that must work before the tenant is known,
+    which row-level security would otherwise answer with nothing."""
+    if not postgresql:
+        return table
+    columns = [column(c.name, c.type) for c in table.c]
+    lookup: FromClause = getattr(func, function)(key).table_valued(*columns, name=table.name)
+    return lookup
 
 
 class TenantScopedRepository:

@@ -9,7 +9,7 @@ sign-in form); without the permission, `Forbidden`.
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import RowMapping
 from starlette.datastructures import FormData
@@ -61,14 +61,7 @@ class Page:
         version = self.field(version_field)
         if not version.isdigit():
             return self.context
-        if_match = IfMatch(any=False, tags=frozenset({entity_tag(int(version))}))
-        return TenantContext(
-            connection=self.context.connection,
-            tenant_id=self.context.tenant_id,
-            actor=self.context.actor,
-            request_id=self.context.request_id,
-            if_match=if_match,
-        )
+        return replace(self.context, if_match=IfMatch(any=False, tags=frozenset({entity_tag(int(version))})))
 
 
 def settings_of(request: Request) -> Settings:

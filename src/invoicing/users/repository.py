@@ -5,33 +5,31 @@ session by its cookie): on PostgreSQL they go through SECURITY DEFINER functions
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import FromClause, RowMapping, Table, column, func, select
+from sqlalchemy import RowMapping, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from invoicing.core.db import is_postgresql
-from invoicing.core.repository import TenantScopedRepository, fetch_all, fetch_one, fetch_optional
+from invoicing.core.repository import (
+    TenantScopedRepository,
+    fetch_all,
+    fetch_one,
+    fetch_optional,
+    lookup_before_tenant,
+)
 from invoicing.users.tables import user_sessions, users
 
 USERS_BY_EMAIL = "invoicing_users_by_email"
 SESSION_BY_HASH = "invoicing_session_by_hash"
 
 
-def _lookup(connection: AsyncConnection, table: Table, function: str, key: str) -> FromClause:
-    if not is_postgresql(connection):
-        return table
-    columns = [column(c.name, c.type) for c in table.c]
-    lookup: FromClause = getattr(func, function)(key).table_valued(*columns, name=table.name)
-    return lookup
-
-
 async def memberships_by_email(connection: AsyncConnection, email: str) -> list[RowMapping]:
     """Every tenant's account with this e-mail (lowercased), enabled or not, tenant order."""
-    source = _lookup(connection, users, USERS_BY_EMAIL, email)
+    source = lookup_before_tenant(users, USERS_BY_EMAIL, email, postgresql=is_postgresql(connection))
     return await fetch_all(connection, select(source).where(source.c.email == email).order_by(source.c.tenant_id))
 
 
 async def session_by_hash(connection: AsyncConnection, token_hash: str) -> RowMapping | None:
-    source = _lookup(connection, user_sessions, SESSION_BY_HASH, token_hash)
+    source = lookup_before_tenant(user_sessions, SESSION_BY_HASH, token_hash, postgresql=is_postgresql(connection))
     return await fetch_optional(connection, select(source).where(source.c.token_hash == token_hash))
 
 
